@@ -1,0 +1,178 @@
+"""DataStore actions: ``datastore_search``, ``datastore_info``, ``datastore_search_sql`` over published files.
+
+A resource is queryable when the core marks it ``datastore_active`` (an uploaded CSV or Parquet). Its table:
+- a Parquet upload is used as it is;
+- a CSV upload is served from a Parquet resource of the same package whose columns are exactly the CSV's
+  header (the pipeline writes both from one standardized table, and the Parquet keeps the types);
+  otherwise it is converted once to ``<home>/catalog/datastore/<resource_id>.parquet``, all columns text.
+Visibility is the core's: every resource is looked up with ``resource_show`` under the caller's context, so
+a private (庁内限定) dataset's tables do not exist for callers without a role in its organization.
+
+Only actions are public here: the registry turns every public function of this module into an action.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from catalog import datastore as _ds
+from catalog import datastore_query as _dq
+from catalog import datastore_results as _dr
+from catalog import datastore_sql as _dsql
+from catalog.context import Context
+from catalog.errors import NotAuthorized, NotFound, ValidationError
+
+
+def datastore_search(context: Context, data_dict: dict) -> dict:
+    """Search a DataStore table, as CKAN's ``datastore_search``.
+
+    :param resource_id: the resource id (alias: ``id``)
+    :param q: a string: every word must occur in the row (substring match over all text, so Japanese such
+        as ``千代田区`` works); or ``{"column": "words"}`` to search single columns. Adds ``rank``.
+    :param filters: ``{"column": value}``; a list value matches any of its items
+    :param fields: columns to return (list or comma-separated string)
+    :param sort: ``"column desc, other"`` (``nulls first|last`` allowed); default ``_id`` (``rank`` with ``q``)
+    :param limit: rows per page, default 100, at most 32000 · :param offset: rows to skip
+    :param distinct: distinct rows only · :param include_total: count all matching rows (default true)
+    :param records_format: ``objects`` (default), ``lists``, ``csv`` or ``tsv``
+    :returns: the parameters echoed, ``records``, ``fields`` (PostgreSQL type names), ``_links``, ``total``
+    """
+    resource_id = data_dict.get("resource_id") or data_dict.get("id")
+    if not resource_id:
+        raise ValidationError({"resource_id": ["Missing value"]})
+    table = _table(context, str(resource_id), f'Resource "{resource_id}" was not found.')
+    search = _dq.parse(data_dict, table)
+    matches = table.index.match(search.terms) if search.terms else None
+    page, paged = _dq.candidates(search, matches) if matches is not None else (None, False)
+    register = {"_q": page} if page is not None else None
+    columns, rows = _run(*_dq.page_sql(search, paged), register=register, slow="Search took too long")
+    result = _search_result(search, columns, rows)
+    result["_links"] = _dr.links(data_dict, search.limit, search.offset)
+    if search.include_total:
+        result["total"] = _total(search, matches)
+        result["total_was_estimated"] = False
+    return result
+
+
+def datastore_info(context: Context, data_dict: dict) -> dict:
+    """The columns and size of a DataStore table, as CKAN's ``datastore_info``.
+
+    :param id: the resource id (alias: ``resource_id``)
+    :returns: ``{"meta": {"id", "count", "table_type", "size", "db_size", "idx_size", "aliases"},
+        "fields": [{"id", "type", "schema": {"native_type", "notnull", "index_name", "is_index", "uniquekey"}}]}``
+    """
+    resource_id = data_dict.get("resource_id") or data_dict.get("id")
+    if not resource_id:
+        raise ValidationError({"resource_id": ["Missing value"]})
+    table = _table(context, str(resource_id), f'Resource/Alias "{resource_id}" was not found.')
+    meta = {"id": table.resource_id, "count": table.rows, "table_type": "BASE TABLE", "size": table.nbytes,
+            "db_size": _ds.engine().db_size(), "idx_size": 0, "aliases": []}
+    fields = [{"id": name, "type": _ds.pg_type(t),
+               "schema": {"native_type": _ds.native_type(_ds.pg_type(t)), "notnull": False, "index_name": None,
+                          "is_index": False, "uniquekey": False}} for name, t in table.columns]
+    return {"meta": meta, "fields": fields}
+
+
+def datastore_search_sql(context: Context, data_dict: dict) -> dict:
+    """Run one read-only SQL SELECT over DataStore tables, as CKAN's ``datastore_search_sql``.
+
+    Tables are named by resource id in double quotes: ``SELECT 区名, count(*) FROM "<resource id>" GROUP BY 1``.
+    DuckDB SQL; functions are limited to an allowlist, file/network/system access is refused, at most 32000
+    rows come back (``records_truncated: true`` when there were more), and a query may run 10 seconds.
+
+    :param sql: a single SQL SELECT statement
+    :returns: ``{"sql", "records", "fields"}`` (+ ``records_truncated``)
+    """
+    sql = data_dict.get("sql")
+    checked = _dsql.check(sql)
+    for resource_id in checked.tables:
+        _table(context, resource_id, None)
+    wrapped = f"SELECT * FROM ({checked.sql}) AS blah LIMIT {_ds.ROWS_MAX + 1}"
+    columns, rows = _run(wrapped, [], register=None, slow="Query took too long")
+    result: dict = {"sql": sql}
+    if len(rows) > _ds.ROWS_MAX:
+        result["records_truncated"] = True
+        rows = rows[:_ds.ROWS_MAX]
+    names = [name for name, _ in columns]
+    result["records"] = _dr.records(_dr.json_rows(rows, [t for _, t in columns]), names, "objects")
+    result["fields"] = [{"id": name, "type": _ds.pg_type(t)} for name, t in columns]
+    return result
+
+
+def _table(context: Context, resource_id: str, not_found: str | None) -> _ds.Table:
+    """The loaded table of a resource the caller may read; ``not_found`` None = as a SQL relation."""
+    from catalog.actions import get_action  # the registry imports this module
+
+    try:
+        resource = get_action("resource_show")(context, {"id": resource_id})
+    except NotFound:
+        resource = None
+    except NotAuthorized:
+        if not_found is None:
+            raise NotAuthorized(f"Not authorized to read resource {resource_id}") from None
+        raise
+    source = _source(context, resource) if resource and resource.get("datastore_active") else None
+    if source is None:
+        if not_found is None:
+            raise ValidationError({"query": [f'relation "{resource_id}" does not exist']})
+        raise NotFound(not_found)
+    return _ds.engine().table(resource["id"], source)
+
+
+def _source(context: Context, resource: dict) -> Path | None:
+    """The Parquet file to serve for a resource (see the module docstring for the rule)."""
+    path = _ds.uploaded_file(context.home, resource["id"])
+    if path is None:
+        return None
+    kind = (resource.get("format") or path.suffix.lstrip(".")).upper()
+    if kind == "PARQUET" or path.suffix.lower() == ".parquet":
+        return path
+    if kind != "CSV" and path.suffix.lower() != ".csv":
+        return None
+    return _sibling_parquet(context, resource, path) or _ds.csv_as_parquet(context.home, resource["id"], path)
+
+
+def _sibling_parquet(context: Context, resource: dict, csv_path: Path) -> Path | None:
+    from catalog.actions import get_action
+
+    header = _ds.csv_header(csv_path)
+    package = get_action("package_show")(context, {"id": resource["package_id"]})
+    for other in package.get("resources", []):
+        if other["id"] == resource["id"] or (other.get("format") or "").upper() != "PARQUET":
+            continue
+        path = _ds.uploaded_file(context.home, other["id"])
+        if path is not None and path.suffix.lower() == ".parquet" and _ds.parquet_columns(path) == header:
+            return path
+    return None
+
+
+def _run(sql: str, params: list, *, register, slow: str) -> tuple[list[tuple[str, str]], list[tuple]]:
+    try:
+        return _ds.engine().execute(sql, params, register=register)
+    except _ds.QueryTimeout:
+        raise ValidationError({"query": [slow]}) from None
+    except duckdb.Error as exc:  # a bad filter value, an unknown column in SQL: the caller's query, not us
+        raise ValidationError({"query": [str(exc).split("\n\n")[0]]}) from None
+
+
+def _total(search: _dq.Search, matches) -> int:
+    counted = _dq.count_sql(search)
+    if counted is not None:
+        register = {"_q": matches} if matches is not None else None
+        return _run(*counted, register=register, slow="Search took too long")[1][0][0]
+    return matches.num_rows if matches is not None else search.table.rows
+
+
+def _search_result(search: _dq.Search, columns: list[tuple[str, str]], rows: list[tuple]) -> dict:
+    """CKAN's key order: the echoed parameters sorted, then records, fields, _links, total."""
+    types = {**search.table.types, **{name: "float" for name in search.ranks}}
+    fields = [{"id": name, "type": types[name]} for name in search.fields]
+    echo = dict(search.echo)
+    if "fields" in echo:
+        echo["fields"] = fields
+    result = {key: echo[key] for key in sorted(echo)}
+    values = _dr.json_rows(rows, [t for _, t in columns])
+    result["records"] = _dr.records(values, search.fields, search.records_format)
+    result.setdefault("fields", fields)
+    return result

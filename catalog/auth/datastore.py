@@ -1,0 +1,27 @@
+"""Auth for the DataStore actions: whoever may read the resource may query its table (resource_show's rule).
+
+``datastore_search_sql`` names its tables inside the SQL, so its auth function lets every caller through and
+the action checks each table it reads with ``resource_show`` under the caller's context (as CKAN's
+``datastore_search_sql`` checks ``table_names`` after parsing).
+"""
+from __future__ import annotations
+
+from catalog import auth as _auth
+from catalog.auth import get as _get
+from catalog.context import Context
+
+
+def _resource(data_dict: dict) -> dict:
+    return {"id": data_dict.get("resource_id") or data_dict.get("id")}
+
+
+def datastore_search(context: Context, data_dict: dict) -> dict:
+    return _get.resource_show(context, _resource(data_dict))
+
+
+def datastore_info(context: Context, data_dict: dict) -> dict:
+    return _get.resource_show(context, _resource(data_dict))
+
+
+def datastore_search_sql(context: Context, data_dict: dict) -> dict:
+    return _auth.ok()

@@ -1,0 +1,29 @@
+"""Auth for read actions: everyone may call them; what each caller sees is filtered by ``catalog.visibility``."""
+from __future__ import annotations
+
+from catalog import visibility
+from catalog.auth import deny, ok, package_of_resource, stored_package
+from catalog.context import Context
+
+
+def package_show(context: Context, data_dict: dict) -> dict:
+    doc = stored_package(context, data_dict.get("id") or data_dict.get("name_or_id"))
+    if doc is None or visibility.can_read(context, doc):
+        return ok()
+    return deny(f"User {context.user_name} not authorized to read package {doc['id']}")
+
+
+def resource_show(context: Context, data_dict: dict) -> dict:
+    doc = package_of_resource(context, data_dict.get("id"))
+    if doc is None or visibility.can_read(context, doc):
+        return ok()
+    return deny(f"User {context.user_name} not authorized to read resource {data_dict.get('id')}")
+
+
+def _public(context: Context, data_dict: dict) -> dict:
+    return ok()
+
+
+package_list = package_search = current_package_list_with_resources = _public
+organization_list = organization_show = group_list = group_show = _public
+tag_list = license_list = status_show = help_show = organization_list_for_user = _public

@@ -1,0 +1,35 @@
+"""Publication-rate metrics (公開率): compute, keep a daily history, serve it.
+
+Row schema (one row per scope × measure; ``compute_publication_rates`` returns these as plain dicts):
+
+============================ =========================================================================
+``scope``                    ``overall`` | ``type`` | ``category`` | ``publisher``
+``scope_id``                 ``all`` | 都/局/区/市/町/村 | ``c001``…``c014`` or ``uncategorized`` | publisher id
+``scope_name``               全体 | the type | category title | publisher name
+``publisher_type``           the publisher's type (publisher rows), the type (type rows), else None
+``measure``                  ``published`` ``conformant`` ``valid`` ``fresh`` ``machine_readable``
+                             (targets) and ``adoption`` (取組率: municipalities with any public dataset;
+                             publisher/type/overall rows only)
+``numerator``/``denominator``  targets meeting the measure / targets judged (int)
+``rate``                     numerator / denominator, None when the denominator is 0
+``weighted_*``               the same with each target counted at its need weight (float)
+``missing``                  [{publisher, key, title}] of targets not meeting it — target keys and titles
+                             only, never dataset names (so private datasets stay invisible)
+``as_of``                    ISO date of the snapshot
+============================ =========================================================================
+
+Every measure implies ``published`` (public and active); ``conformant`` is judged on standard targets only.
+"""
+from .export import escape_label, prometheus_text, rows_to_csv
+from .history import SCHEMA, SnapshotRefused, compact, snapshot_files, write_snapshot
+from .measures import FREQUENCY_DELTAS, MEASURES, package_measures, star_level
+from .query import has_snapshot, latest_snapshot_date, read_history
+from .rates import ADOPTION, ALL_MEASURES, CATEGORY_NAMES, SCOPES, compute_publication_rates
+from .remote import compute_remote
+
+__all__ = [
+    "ADOPTION", "ALL_MEASURES", "CATEGORY_NAMES", "FREQUENCY_DELTAS", "MEASURES", "SCHEMA", "SCOPES",
+    "SnapshotRefused", "compact", "compute_publication_rates", "compute_remote", "escape_label", "has_snapshot",
+    "latest_snapshot_date", "package_measures", "prometheus_text", "read_history", "rows_to_csv",
+    "snapshot_files", "star_level", "write_snapshot",
+]

@@ -1,0 +1,145 @@
+"""The catalog store: one SQLite file (WAL) under ``<home>/catalog/catalog.sqlite``.
+
+Packages are JSON documents (``pkg_doc.data``); the columns search filters and sorts on are copied into the
+narrow ``pkg`` table and indexed (kept apart from the documents so that checking thousands of search hits touches
+small rows; the sort indexes also cover the visibility columns, so deep paging never reads the table); multi-valued fields (tags, groups, resource formats, extras) live in side tables so facet counts are SQL
+``GROUP BY``s over indexes, never JSON scans. ``pkg_fts`` is the full-text index (see ``catalog.text``).
+One connection per thread: SQLite connections must not be shared across threads, and WAL lets readers run
+while one writer commits.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pkg (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, owner_org TEXT,
+    private INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL, type TEXT NOT NULL, license_id TEXT,
+    title_string TEXT, creator_user_id TEXT, metadata_created TEXT NOT NULL, metadata_modified TEXT NOT NULL,
+    num_resources INTEGER NOT NULL, num_tags INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pkg_doc (rowid INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS pkg_modified ON pkg (metadata_modified, id, state, private, owner_org);
+CREATE INDEX IF NOT EXISTS pkg_created ON pkg (metadata_created, id, state, private, owner_org);
+CREATE INDEX IF NOT EXISTS pkg_id_visible ON pkg (id, state, private, owner_org);
+CREATE INDEX IF NOT EXISTS pkg_name_visible ON pkg (name, state, private, owner_org);
+CREATE INDEX IF NOT EXISTS pkg_title ON pkg (title_string, id, state, private, owner_org);
+CREATE INDEX IF NOT EXISTS pkg_org ON pkg (owner_org, metadata_modified);
+CREATE INDEX IF NOT EXISTS pkg_license ON pkg (license_id);
+CREATE TABLE IF NOT EXISTS pkg_tag (pkg INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (pkg, tag)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pkg_tag_tag ON pkg_tag (tag, pkg);
+CREATE TABLE IF NOT EXISTS pkg_group (pkg INTEGER NOT NULL, grp TEXT NOT NULL, PRIMARY KEY (pkg, grp)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pkg_group_grp ON pkg_group (grp, pkg);
+CREATE TABLE IF NOT EXISTS pkg_format (pkg INTEGER NOT NULL, format TEXT NOT NULL, PRIMARY KEY (pkg, format)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pkg_format_format ON pkg_format (format, pkg);
+CREATE TABLE IF NOT EXISTS pkg_extra (pkg INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (pkg, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pkg_extra_kv ON pkg_extra (key, value, pkg);
+CREATE TABLE IF NOT EXISTS res (id TEXT PRIMARY KEY, pkg INTEGER NOT NULL, position INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS res_pkg ON res (pkg);
+CREATE VIRTUAL TABLE IF NOT EXISTS pkg_fts USING fts5 (name, title, tags, groups, notes, text, prefix='1');
+CREATE TABLE IF NOT EXISTS tag (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS grp (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, is_organization INTEGER NOT NULL, title TEXT NOT NULL,
+    description TEXT NOT NULL, image_url TEXT NOT NULL, created TEXT NOT NULL, state TEXT NOT NULL,
+    approval_status TEXT NOT NULL, extras TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS user (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, sysadmin INTEGER NOT NULL, created TEXT NOT NULL,
+    state TEXT NOT NULL, fullname TEXT, email TEXT, about TEXT, last_active TEXT);
+CREATE TABLE IF NOT EXISTS member (
+    grp TEXT NOT NULL, user TEXT NOT NULL, capacity TEXT NOT NULL, PRIMARY KEY (grp, user)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS member_user ON member (user, grp);
+CREATE TABLE IF NOT EXISTS token (
+    id TEXT PRIMARY KEY, user TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL, last_access TEXT);
+"""
+
+
+class Store:
+    """Connections, transactions and row helpers. What the rows mean lives in the modules that use them."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.path = self.home / "catalog" / "catalog.sqlite"
+        self.files_dir = self.home / "catalog" / "files"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.connection().executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so a writer takes the lock up front
+            # instead of failing to upgrade a read transaction under concurrency.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA mmap_size=268435456")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested use joins the outer one."""
+        conn = self.connection()
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return self.connection().execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        return self.connection().execute(sql, params).fetchone()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_STORES: dict[Path, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(home: Path) -> Store:
+    """The shared Store of a data home (one per process, so per-thread connections are reused)."""
+    key = Path(home).resolve()
+    with _STORES_LOCK:
+        if key not in _STORES:
+            _STORES[key] = Store(key)
+        return _STORES[key]
+
+
+def close_store(home: Path) -> None:
+    """Close and forget the shared Store of a data home (tests, and tools that delete a home)."""
+    with _STORES_LOCK:
+        store = _STORES.pop(Path(home).resolve(), None)
+    if store is not None:
+        store.close()

@@ -1,0 +1,73 @@
+"""How ingests start besides the UI and the CLI: schedules grouped by update frequency, and the inbox sensor."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.declarations import Declarations, Frequency
+
+# A handful of schedules, one per frequency (Asia/Tokyo), not one per dataset.
+CRONS = {
+    Frequency.continuous: "0 * * * *",
+    Frequency.daily: "0 5 * * *",
+    Frequency.weekly: "0 5 * * 1",
+    Frequency.monthly: "0 5 1 * *",
+    Frequency.quarterly: "0 5 1 1,4,7,10 *",
+    Frequency.semiannual: "0 5 1 4,10 *",
+    Frequency.yearly: "0 5 1 4 *",          # fiscal year starts in April
+}
+SETTLE_SECONDS = 5.0
+INBOX_TAG = "opendata/inbox"   # a file whose size/mtime changed within this window is still being copied
+
+
+def dataset_selection(ids: list[str]) -> dg.AssetSelection:
+    keys = [dg.AssetKey([i, part]) for i in ids for part in ("source", "table", "release")]
+    return dg.AssetSelection.assets(*keys) | dg.AssetSelection.checks_for_assets(*keys)
+
+
+def build_schedules(decls: Declarations) -> list[dg.ScheduleDefinition]:
+    schedules = []
+    for freq, cron in CRONS.items():
+        ids = sorted(d.id for d in decls.datasets.values() if d.update_frequency == freq)
+        if ids:
+            schedules.append(dg.ScheduleDefinition(
+                name=f"ingest_{freq.value}", cron_schedule=cron, execution_timezone="Asia/Tokyo",
+                target=dataset_selection(ids), description=f"Ingest the {len(ids)} {freq.value} datasets"))
+    return schedules
+
+
+def build_inbox_sensor(decls: Declarations, home: Path) -> dg.SensorDefinition:
+    inbox = home / "inbox"
+
+    @dg.sensor(name="inbox", minimum_interval_seconds=30, target=dg.AssetSelection.all(),
+               default_status=dg.DefaultSensorStatus.RUNNING)
+    def inbox_sensor(context: dg.SensorEvaluationContext):
+        """A file dropped into OPENDATA_HOME/inbox/<dataset-id>/ becomes that dataset's next source version."""
+        for ds_id, path in settled_inbox_files(inbox, set(decls.datasets)):
+            yield dg.RunRequest(run_key=f"{ds_id}:{path.name}:{path.stat().st_mtime_ns}",
+                                asset_selection=[dg.AssetKey([ds_id, p]) for p in ("source", "table", "release")],
+                                tags={INBOX_TAG: str(path)})
+
+    return inbox_sensor
+
+
+def settled_inbox_files(inbox: Path, known: set[str], settle: float = SETTLE_SECONDS) -> list[tuple[str, Path]]:
+    """Files in ``inbox/<dataset>/`` not modified for ``settle`` seconds (half-copied files are left alone)."""
+    now = time.time()
+    found = []
+    for ds_dir in sorted(p for p in inbox.glob("*") if p.is_dir() and p.name in known):
+        for f in sorted(ds_dir.iterdir()):
+            if f.is_file() and not f.name.startswith(".") and now - f.stat().st_mtime >= settle:
+                found.append((ds_dir.name, f))
+    return found
+
+
+def move_processed(path: Path, inbox: Path) -> Path:
+    """Move a consumed inbox file aside (never delete it)."""
+    dest = inbox / ".processed" / path.parent.name / f"{int(time.time())}-{path.name}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(path), dest)
+    return dest

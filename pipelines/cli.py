@@ -1,0 +1,215 @@
+"""``opendata`` — the stewards' and operators' command line (messages in Japanese and English)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.home import DEFAULT_DATASETS, resolve_home
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if getattr(args, "home", None):
+        os.environ["OPENDATA_HOME"] = str(Path(args.home).resolve())
+    return args.func(args) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="opendata", description="Tokyo Open Data Platform / 東京都オープンデータ基盤")
+    p.add_argument("--home", help="data home (default $OPENDATA_HOME or ./var)")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    s = sub.add_parser("ingest", help="ingest, validate and publish datasets / データセットの取込・検証・公開")
+    s.add_argument("datasets", nargs="*", metavar="DATASET")
+    s.add_argument("--all", action="store_true", help="every declared dataset")
+    s.add_argument("--datasets", dest="datasets_dir", type=Path, default=None, help="declarations folder")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("validate", help="validate one file against a standard / ファイルを標準で検証")
+    s.add_argument("file", type=Path)
+    s.add_argument("--standard", required=True)
+    s.add_argument("--publisher-code", default=None)
+    s.add_argument("--encoding", default="auto")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("inspect", help="what a steward needs before writing a declaration / 宣言作成前の調査")
+    s.add_argument("file", type=Path)
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.set_defaults(func=cmd_inspect)
+
+    s = sub.add_parser("serve", help="serve the catalog / カタログを公開")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--site-url", default=None)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("metrics", help="publication rates / 公開率")
+    s.add_argument("--publisher", default=None)
+    s.add_argument("--by", choices=["publisher", "category", "type", "overall"], default="publisher")
+    s.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    s.add_argument("--ckan", default=None, help="measure a remote CKAN's package list instead")
+    s.add_argument("--datasets", dest="datasets_dir", type=Path, default=None)
+    s.set_defaults(func=cmd_metrics)
+
+    s = sub.add_parser("token", help="API tokens / APIトークン")
+    tsub = s.add_subparsers(required=True, metavar="ACTION")
+    t = tsub.add_parser("create", help="create the user if needed and print a new API token on stdout")
+    t.add_argument("--user", required=True)
+    t.add_argument("--sysadmin", action="store_true")
+    t.add_argument("--org", default=None)
+    t.add_argument("--role", choices=["admin", "editor", "member"], default=None)
+    t.add_argument("--name", default="cli")
+    t.set_defaults(func=cmd_token_create)
+
+    s = sub.add_parser("demo", help="ingest the bundled datasets, print publication rates, serve the catalog")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--no-serve", action="store_true")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on this data home")
+    s.add_argument("--port", type=int, default=3000)
+    s.set_defaults(func=cmd_ui)
+    return p
+
+
+# ------------------------------------------------------------------------------------------------ ingest
+
+
+def cmd_ingest(args) -> int:
+    from pipelines.declarations import DeclarationError
+    from pipelines.definitions import catalog_from_env
+    from pipelines.runner import ingest
+
+    if not args.all and not args.datasets:
+        console.print("[red]指定なし / nothing to ingest:[/] give DATASET ids or --all")
+        return 2
+    try:
+        summary = ingest(args.datasets_dir or DEFAULT_DATASETS, resolve_home(), args.datasets or None,
+                         catalog_from_env())
+    except DeclarationError as e:
+        console.print(f"[red]宣言エラー / declaration error:[/] {e}")
+        return 2
+    _print_summary(summary)
+    return 0 if summary.ok else 1
+
+
+def _print_summary(summary) -> None:
+    icons = {"published": "[green]公開 published[/]", "unchanged": "[cyan]変更なし unchanged[/]",
+             "blocked": "[yellow]差止 blocked[/]", "failed": "[red]失敗 failed[/]"}
+    t = Table(title=f"取込結果 / ingest summary ({summary.seconds:.1f} s)")
+    for col in ("dataset", "status", "rows", "errors", "warnings", "version", "reason"):
+        t.add_column(col)
+    for o in summary.outcomes:
+        t.add_row(o.id, icons[o.status], str(o.rows if o.rows is not None else "-"), str(o.errors),
+                  str(o.warnings), o.version or "-", o.reason)
+    out.print(t)
+    out.print(f"Dagster runs: {', '.join(summary.run_ids)}")
+
+
+# ------------------------------------------------------------------------------------------------ validate / inspect
+
+
+def cmd_validate(args) -> int:
+    from pipelines.validate_file import validate_file
+    from quality.reports import render_table
+
+    try:
+        report = validate_file(args.file, args.standard, encoding=args.encoding, publisher_code=args.publisher_code)
+    except Exception as e:  # could not run: exit 2 with the reason
+        console.print(f"[red]検証できません / could not validate {args.file}:[/] {e}")
+        return 2
+    if args.format == "json":
+        out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        out.print(f"{args.file}"); out.print(render_table(report))
+    return 0 if report.valid else 1
+
+
+def cmd_inspect(args) -> int:
+    from pipelines.ingest import inspect_file
+
+    info = inspect_file(args.file)
+    if args.format == "json":
+        out.print_json(json.dumps(info, ensure_ascii=False, default=str))
+        return 0
+    for key in ("encoding", "dialect", "header_row", "rows", "metadata"):
+        out.print(f"[bold]{key}[/]: {info.get(key)}")
+    t = Table(title="columns / 列")
+    for col in ("source column", "type", "standard column"):
+        t.add_column(col)
+    best = (info.get("standards") or [{}])[0]
+    mapping = best.get("mapping", {})
+    for c in info.get("columns", []):
+        t.add_row(c["name"], c.get("type", ""), mapping.get(c["name"], "-"))
+    out.print(t)
+    if best:
+        out.print(f"best standard / 最適な標準: [bold]{best.get('slug')}[/] (score {best.get('score')})")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ serve / demo / ui
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from catalog.app import create_app
+
+    site = args.site_url or f"http://{args.host}:{args.port}"
+    console.print(f"カタログ / catalog: {site}  (Ctrl-C で停止 / to stop)")
+    uvicorn.run(create_app(resolve_home(), site), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    rc = cmd_ingest(argparse.Namespace(all=True, datasets=[], datasets_dir=None))
+    cmd_metrics(argparse.Namespace(publisher=None, by="publisher", format="table", ckan=None, datasets_dir=None))
+    if args.no_serve:
+        return rc
+    return cmd_serve(argparse.Namespace(host=args.host, port=args.port, site_url=None))
+
+
+def cmd_ui(args) -> int:
+    from pipelines.home import ensure_dagster_home
+
+    home = resolve_home()
+    env = {**os.environ, "DAGSTER_HOME": str(ensure_dagster_home(home)), "OPENDATA_HOME": str(home)}
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
+    os.execvpe(cmd[0], cmd, env)
+
+
+# ------------------------------------------------------------------------------------------------ metrics / tokens
+
+
+def cmd_metrics(args) -> int:
+    from pipelines.metrics_cli import metrics_rows, render
+
+    rows = metrics_rows(resolve_home(), args.datasets_dir or DEFAULT_DATASETS, args.ckan)
+    out.print(render(rows, by=args.by, publisher=args.publisher, fmt=args.format), end="" if args.format != "table" else "\n")
+    return 0
+
+
+def cmd_token_create(args) -> int:
+    from catalog import users
+
+    home = resolve_home()
+    users.ensure_user(home, args.user, sysadmin=args.sysadmin)
+    if args.org:
+        users.set_membership(home, args.user, args.org, args.role or "member")
+    print(users.create_token(home, args.user, args.name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

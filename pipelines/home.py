@@ -1,0 +1,58 @@
+"""The data home (``OPENDATA_HOME``): one folder for everything the platform writes (layout in docs/INTERFACES.md)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATASETS = REPO_ROOT / "datasets"
+
+
+def resolve_home(value: str | os.PathLike | None = None) -> Path:
+    """``value``, else ``$OPENDATA_HOME``, else ``./var`` — resolved to an absolute path."""
+    return Path(value or os.environ.get("OPENDATA_HOME") or "var").resolve()
+
+
+def ensure_dagster_home(home: Path) -> Path:
+    """Create ``home/dagster`` holding the repo's ``dagster.yaml`` and return it (the value for DAGSTER_HOME)."""
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    target = dagster_home / "dagster.yaml"
+    src = (REPO_ROOT / "dagster.yaml").read_text("utf-8")
+    if not target.exists() or target.read_text("utf-8") != src:
+        atomic_write_text(target, src)
+    return dagster_home
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, obj: object) -> None:
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def read_json(path: Path, default: object = None) -> object:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return default
+
+
+def copy_tree_missing(src: Path, dst: Path) -> None:
+    """Copy files from src to dst that dst does not have yet (used to seed a data home)."""
+    for p in src.rglob("*"):
+        if p.is_file() and not (dst / p.relative_to(src)).exists():
+            (dst / p.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, dst / p.relative_to(src))

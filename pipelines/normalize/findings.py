@@ -1,0 +1,77 @@
+"""Findings raised while reading and normalising, accumulated over streamed batches into ``Finding``s."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from quality.findings import Finding
+
+MAX_ROWS, MAX_EXAMPLES = 50, 5
+
+# type: (family, severity, message_ja, message_en)
+KINDS = {
+    "invalid-date": ("conversion", "warning", "日付として解釈できない値を空欄にしました", "values that are not dates were set to null"),
+    "era-overflow": ("conversion", "warning", "元号の終了後の和暦日付を西暦に換算しました",
+                     "和暦 dates after the end of their era were converted"),
+    "invalid-time": ("conversion", "warning", "時刻（HH:MM）として解釈できない値を空欄にしました",
+                     "values that are not times (HH:MM) were set to null"),
+    "invalid-datetime": ("conversion", "warning", "日時として解釈できない値を空欄にしました",
+                         "values that are not date-times were set to null"),
+    "invalid-integer": ("conversion", "warning", "整数として解釈できない値を空欄にしました",
+                        "values that are not integers were set to null"),
+    "invalid-number": ("conversion", "warning", "数値として解釈できない値を空欄にしました",
+                       "values that are not numbers were set to null"),
+    "invalid-coordinate": ("conversion", "warning", "緯度・経度として解釈できない値を空欄にしました",
+                           "values that are not coordinates were set to null"),
+    "zero-coordinate": ("conversion", "warning", "緯度・経度の 0（仮の値）を空欄にしました",
+                        "latitude/longitude 0 (a placeholder) was set to null"),
+    "swapped-lat-lon": ("conversion", "warning", "緯度と経度が入れ替わっていたため入れ替えました",
+                        "latitude and longitude were swapped and have been exchanged"),
+    "time-range-split": ("conversion", "warning", "時刻の範囲（開始～終了）を開始時刻と終了時刻に分けました",
+                         "time ranges (start–end) were split into start and end times"),
+    "short-row": ("structure", "warning", "列数が足りない行を空欄で補いました", "rows with too few fields were padded"),
+    "long-row": ("structure", "error", "列数が多すぎる行の余分な値を切り捨てました",
+                 "rows with too many fields lost their extra values"),
+    "values-in-unnamed-column": ("structure", "warning", "見出しのない列に値があります",
+                                 "a column without a header holds values"),
+    "row-numbers-approximate": ("structure", "warning", "行番号を正確に特定できませんでした",
+                                "source line numbers could not be determined exactly"),
+    "duplicate-column": ("structure", "warning", "同じ標準項目に対応する列が複数あります。最初の列を使いました",
+                         "several source columns map to the same standard column; the first was used"),
+    "no-header": ("structure", "warning", "見出し行が見つかりません", "no header row was found"),
+}
+
+
+@dataclass
+class _Acc:
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+
+class FindingLog:
+    """Collects offending rows/values per (type, column) across batches; ``findings()`` builds the result."""
+
+    def __init__(self) -> None:
+        self._acc: dict[tuple[str, str | None], _Acc] = {}
+
+    def add(self, type_: str, column: str | None, rows=(), examples=(), count: int | None = None) -> None:
+        if type_ not in KINDS:
+            raise KeyError(f"unknown finding type {type_!r}")
+        acc = self._acc.setdefault((type_, column), _Acc())
+        rows = [int(r) for r in rows if r is not None]
+        acc.count += count if count is not None else max(len(rows), 1)
+        acc.rows.extend(rows[: MAX_ROWS - len(acc.rows)])
+        for ex in examples:
+            if len(acc.examples) >= MAX_EXAMPLES:
+                break
+            if ex is not None and str(ex) not in acc.examples:
+                acc.examples.append(str(ex))
+
+    def findings(self) -> list[Finding]:
+        out = []
+        for (type_, column), acc in self._acc.items():
+            family, severity, ja, en = KINDS[type_]
+            out.append(Finding(type=type_, severity=severity, family=family, message_ja=ja, message_en=en,
+                               column=column, rows=tuple(sorted(acc.rows)), count=acc.count,
+                               examples=tuple(acc.examples)))
+        return out

@@ -1,0 +1,90 @@
+"""``opendata inspect FILE``: what the reader sees — encoding, dialect, header, '#' metadata, row count,
+column types guessed from a sample, and the standards the headers fit best."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.declarations import ReadOptions
+from pipelines.normalize import dates, times
+from pipelines.normalize.findings import FindingLog
+from pipelines.normalize.plan import LAT_HEADERS, LON_HEADERS, PAIR_VALUE
+from pipelines.read.archive import extract_member
+from pipelines.read.csv import utf8_chunks
+from pipelines.read.formats import detect_format
+from pipelines.read.records import RecordScanner
+from pipelines.read.sniff import sniff_csv
+from pipelines.read.table import csv_metadata, open_table
+from quality.standards import header_key
+
+try:                                   # written concurrently in quality/; inspect works without it
+    from quality.standards import match_standard
+except ImportError:                    # pragma: no cover
+    match_standard = None
+
+
+def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:
+    read = read or ReadOptions()
+    fmt = detect_format(path, path.name, read.format)
+    if fmt == "zip":
+        with tempfile.TemporaryDirectory() as tmp:
+            member, name = extract_member(path, None, Path(tmp))
+            return {**inspect_file(member, read), "member": name, "archive": str(path)}
+    if fmt == "csv":
+        layout = sniff_csv(path, read)
+        info = {**csv_metadata(layout), "rows": count_records(path, layout)}
+        names, sample = layout.names, {n: [r[i] for r in layout.sample] for i, n in enumerate(layout.names)}
+    else:
+        opened = open_table(path, fmt, read, FindingLog())
+        info = dict(opened.metadata)
+        info["rows"] = sum(t.num_rows for t in opened.batches)
+        names, sample = opened.names, opened.sample
+    info["dialect"] = {"delimiter": info.pop("delimiter", None), "quote": '"' if fmt == "csv" else None,
+                       "newline": info.pop("newline", None)}
+    info["metadata"] = info.pop("comments", {})
+    info["columns"] = [{"name": n, "type": infer_type(n, sample.get(n, [])),
+                        "examples": [v for v in sample.get(n, []) if v][:3]} for n in names]
+    info["standards"] = best_standards(names)
+    return {"path": str(path), "format": fmt, **info}
+
+
+def count_records(path: Path, layout) -> int:
+    """Records after the header, counted by the same scanner the reader uses (one decode pass)."""
+    scanner = RecordScanner(layout.data_line, layout.delimiter, layout.quote, len(layout.names))
+    for chunk in utf8_chunks(path, layout):
+        scanner.feed(chunk)
+    scanner.finish()
+    return scanner.records
+
+
+def infer_type(name: str, values: list[str | None]) -> str:
+    """The narrowest type every non-empty sample value converts to (names decide latitude/longitude)."""
+    vals = pl.Series([v for v in values if v not in (None, "")], dtype=pl.String)
+    if vals.is_empty():
+        return "empty"
+    key = header_key(name)
+    if key in LAT_HEADERS:
+        return "latitude"
+    if key in LON_HEADERS:
+        return "longitude"
+    if all(PAIR_VALUE.match(v) for v in vals):
+        return "lat,lon"
+    if vals.str.contains(r"^[+-]?\d+$").all():
+        return "integer"
+    if vals.cast(pl.Float64, strict=False).null_count() == 0:
+        return "number"
+    if dates.parse_dates(vals)["date"].null_count() == 0:
+        return "date"
+    parsed = times.parse_times(vals)
+    if parsed.select(pl.coalesce("time", "start")).to_series().null_count() == 0:
+        return "time"
+    return "string"
+
+
+def best_standards(names: list[str], top: int = 3) -> list[dict]:
+    if match_standard is None:
+        return []
+    ranked = match_standard(names)
+    return [{"slug": slug, "score": score, "mapping": mapping} for slug, score, mapping in ranked[:top] if score > 0]

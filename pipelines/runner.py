@@ -1,0 +1,182 @@
+"""Run the Dagster assets in-process against the instance in DAGSTER_HOME (so CLI runs show in the UI's history)."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipelines.automation import dataset_selection
+from pipelines.definitions import build_definitions
+from pipelines.home import ensure_dagster_home, read_json
+from pipelines.resources import CatalogTarget
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+STEP_END = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+
+
+@dataclass
+class DatasetOutcome:
+    id: str
+    status: str                      # published | unchanged | blocked | failed
+    version: str | None = None
+    rows: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    reason: str = ""
+
+
+@dataclass
+class IngestSummary:
+    outcomes: list[DatasetOutcome] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status in ("published", "unchanged") for o in self.outcomes)
+
+
+def instance_for(home: Path) -> dg.DagsterInstance:
+    os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(home))
+    return dg.DagsterInstance.get()
+
+
+def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog: CatalogTarget | None = None,
+           progress: bool = True) -> IngestSummary:
+    """Materialize source -> table (+ checks) -> release for the datasets, then the global assets."""
+    started = time.perf_counter()
+    defs = build_definitions(datasets_dir, home, catalog)
+    from pipelines.declarations import load_declarations
+
+    decls = load_declarations(datasets_dir)
+    ids = ids or sorted(decls.datasets)
+    unknown = sorted(set(ids) - set(decls.datasets))
+    if unknown:
+        raise SystemExit(f"unknown dataset(s): {', '.join(unknown)} (declared: {', '.join(sorted(decls.datasets))})")
+    instance = instance_for(home)
+    summary = IngestSummary()
+    before = {i: (read_json(home / "std" / i / "released.json", {}) or {}).get("version") for i in ids}
+    # 1. fetch every source (cheap; data version = sha256), 2. run downstream only where it is stale.
+    sources = dg.AssetSelection.assets(*[dg.AssetKey([i, "source"]) for i in ids])
+    fetched = _run(defs, instance, sources, f"Fetching {len(ids)} source(s)", progress)
+    summary.run_ids.append(fetched.run_id)
+    failures = {ev.step_key: _failure_text(ev) for ev in fetched.get_step_failure_events()}
+    todo = stale_datasets(instance, defs, [i for i in ids if f"{_op(i)}__source" not in failures])
+    if todo:
+        result = _run(defs, instance, dataset_selection(todo) - sources, f"Ingesting {len(todo)} dataset(s)",
+                      progress)
+        summary.run_ids.append(result.run_id)
+        failures.update({ev.step_key: _failure_text(ev) for ev in result.get_step_failure_events()})
+    globals_ = dg.AssetSelection.groups("global")
+    if todo or any(instance.get_latest_materialization_event(k) is None
+                   for k in globals_.resolve(defs.resolve_asset_graph())):
+        glob = _run(defs, instance, globals_, "warehouse + publication metrics", progress)
+        summary.run_ids.append(glob.run_id)
+        failures.update({ev.step_key: _failure_text(ev) for ev in glob.get_step_failure_events()})
+    for i in ids:
+        summary.outcomes.append(_outcome(i, home, before[i], failures))
+    summary.outcomes += [DatasetOutcome(id=k, status="failed", reason=v) for k, v in failures.items()
+                         if not any(k.startswith(i.replace("-", "_")) for i in ids)
+                         and not any(k.startswith(i) for i in ids)]
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _op(ds_id: str) -> str:
+    return ds_id.replace("-", "_")
+
+
+def stale_datasets(instance: dg.DagsterInstance, defs: dg.Definitions, ids: list[str]) -> list[str]:
+    """Datasets whose table or release is missing or behind its upstream's data version / its code version."""
+    graph = defs.resolve_asset_graph()
+    return [i for i in ids if _behind(instance, graph, dg.AssetKey([i, "table"]), dg.AssetKey([i, "source"]))
+            or _behind(instance, graph, dg.AssetKey([i, "release"]), dg.AssetKey([i, "table"]))]
+
+
+def _behind(instance: dg.DagsterInstance, graph, key: dg.AssetKey, upstream: dg.AssetKey) -> bool:
+    ev, up = instance.get_latest_materialization_event(key), instance.get_latest_materialization_event(upstream)
+    if ev is None or up is None:
+        return True
+    tags, up_tags = ev.asset_materialization.tags or {}, up.asset_materialization.tags or {}
+    consumed = tags.get(f"dagster/input_data_version/{upstream.to_user_string()}")
+    code = graph.get(key).code_version
+    return consumed != up_tags.get("dagster/data_version") or (code is not None
+                                                              and tags.get("dagster/code_version") != code)
+
+
+def _run(defs: dg.Definitions, instance: dg.DagsterInstance, selection: dg.AssetSelection, label: str,
+         progress: bool) -> dg.ExecuteInProcessResult:
+    tag = uuid.uuid4().hex
+    job = defs.get_implicit_global_asset_job_def()
+    holder: dict = {}
+
+    def target():
+        holder["result"] = job.execute_in_process(
+            instance=instance, asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
+            run_config=QUIET, raise_on_error=False, tags={"opendata/trigger": "cli", "opendata/cli-run": tag})
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    if progress:
+        _show_progress(instance, tag, thread, label)
+    thread.join()
+    return holder["result"]
+
+
+def _show_progress(instance: dg.DagsterInstance, tag: str, thread: threading.Thread, label: str) -> None:
+    """Poll the run's event log and advance a progress bar per finished step."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task(label, total=None)
+        run_id, seen = None, set()
+        while thread.is_alive():
+            time.sleep(0.3)
+            if run_id is None:
+                runs = instance.get_runs(filters=dg.RunsFilter(tags={"opendata/cli-run": tag}), limit=1)
+                run_id = runs[0].run_id if runs else None
+                if run_id:
+                    bar.update(task, total=len(instance.get_run_by_id(run_id).step_keys_to_execute or []) or None)
+                continue
+            for rec in instance.all_logs(run_id):
+                ev = rec.dagster_event
+                if ev and ev.event_type_value in STEP_END and ev.step_key not in seen:
+                    seen.add(ev.step_key)
+                    bar.update(task, completed=len(seen), description=f"{label}: {ev.step_key}")
+        bar.update(task, description=label)
+
+
+def _failure_text(ev) -> str:
+    """The root cause's message (Dagster wraps user errors in DagsterExecutionStepExecutionError)."""
+    err = ev.event_specific_data.error if ev.event_specific_data else None
+    while err is not None and err.cause is not None:
+        err = err.cause
+    msg = (err.message if err else ev.message or "").strip().splitlines()
+    return msg[0] if msg else "failed"
+
+
+def _outcome(ds_id: str, home: Path, before: str | None, failures: dict[str, str]) -> DatasetOutcome:
+    from quality.findings import QualityReport
+
+    released = read_json(home / "std" / ds_id / "released.json", {}) or {}
+    metas = sorted((home / "std" / ds_id).glob("*.meta.json"), key=lambda p: p.stat().st_mtime)
+    meta = read_json(metas[-1], {}) if metas else {}
+    out = DatasetOutcome(id=ds_id, status="failed", version=meta.get("version"), rows=meta.get("rows"))
+    report_path = home / "reports" / ds_id / f"{out.version}.json"
+    if report_path.exists():
+        rep = QualityReport.from_dict(read_json(report_path))
+        out.errors, out.warnings = len(rep.errors), len(rep.warnings)
+    step_failures = [v for k, v in failures.items() if k.split(".")[0] in (ds_id, ds_id.replace("-", "_"))
+                     or k.startswith(f"{ds_id.replace('-', '_')}__") or k.startswith(ds_id)]
+    if released.get("version") == out.version and out.version:
+        out.status = "unchanged" if before == out.version else "published"
+    elif out.errors and report_path.exists():
+        out.status, out.reason = "blocked", "quality errors: see `opendata report` / the Dagster checks"
+    else:
+        out.reason = step_failures[0] if step_failures else "not released (see the Dagster run)"
+    return out

@@ -1,0 +1,82 @@
+"""GX Data Docs rebuilt from saved quality reports (``reports/<dataset>/<ver>.json`` → ``reports/gx/``).
+
+Each report's ``stats["gx"]`` lists every expectation that ran with its kwargs, finding meta and counts;
+here they become an ExpectationSuite plus an ExpectationSuiteValidationResult in a file-backed context
+rooted at the reports folder. Values are not stored in reports' summaries, so none reach the docs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from quality.reports import load_report
+
+
+def build(report_root: Path) -> Path:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    import quality.expectations  # noqa: F401  (custom expectation types must be registered to render)
+
+    report_root.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", project_root_dir=str(report_root))
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for path in _report_files(report_root):
+        _store(ctx, path, report_root)
+    sites = ctx.build_data_docs()
+    index = Path(next(iter(sites.values())).removeprefix("file://"))
+    return index
+
+
+def _report_files(root: Path) -> list[Path]:
+    gx_dir = root / "gx"
+    return sorted(p for p in root.rglob("*.json") if gx_dir not in p.parents)
+
+
+def _store(ctx, path: Path, root: Path) -> None:
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier, ValidationResultIdentifier)
+
+    report = load_report(path)
+    entries = report.stats.get("gx") or []
+    name = "__".join(path.relative_to(root).with_suffix("").parts)     # <dataset>__<version>
+    suite = ctx.suites.add_or_update(_suite(name, entries))
+    run_time = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
+    run_id = RunIdentifier(run_name=name, run_time=run_time)
+    result = ExpectationSuiteValidationResult(
+        success=report.valid, results=[_result(e) for e in entries], suite_name=suite.name,
+        statistics=_statistics(entries), meta={"run_id": run_id.to_json_dict(), "report": str(path.name),
+                                               "rows": report.stats.get("rows"), "partial": report.partial})
+    key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name), run_id, batch_identifier=name)
+    ctx.validation_results_store.set(key, result)
+
+
+def _suite(name: str, entries: list[dict]):
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    configs = [ExpectationConfiguration(type=e["expectation"], kwargs=e["kwargs"], meta=e["meta"]) for e in entries]
+    return gx.ExpectationSuite(name=name, expectations=[c.to_domain_obj() for c in configs])
+
+
+def _result(e: dict):
+    from great_expectations.core import ExpectationValidationResult
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    counts = {k: e[k] for k in ("element_count", "unexpected_count", "missing_count") if e.get(k) is not None}
+    if counts.get("element_count") and "unexpected_count" in counts:
+        counts["unexpected_percent"] = 100.0 * counts["unexpected_count"] / counts["element_count"]
+    counts["partial_unexpected_list"] = []          # values stay out of the docs (they may be personal)
+    config = ExpectationConfiguration(type=e["expectation"], kwargs=e["kwargs"], meta=e["meta"])
+    return ExpectationValidationResult(success=e["success"], expectation_config=config, result=counts,
+                                       exception_info={"raised_exception": e.get("raised", False),
+                                                       "exception_message": None, "exception_traceback": None})
+
+
+def _statistics(entries: list[dict]) -> dict:
+    ok = sum(1 for e in entries if e["success"])
+    n = len(entries)
+    return {"evaluated_expectations": n, "successful_expectations": ok, "unsuccessful_expectations": n - ok,
+            "success_percent": 100.0 * ok / n if n else None}

@@ -1,0 +1,203 @@
+"""package_search: Japanese substrings of any length, Solr syntax, filters, ranges, sorting, paging, facets."""
+from __future__ import annotations
+
+import pytest
+
+from catalog.errors import SearchError, SearchQueryError
+from tests.catalog import helpers
+
+FACETS = '["organization", "tags", "res_format", "license_id", "groups"]'
+
+
+@pytest.fixture
+def corpus(catalog):
+    koto = helpers.org(catalog, name="t131083", title="江東区")
+    chiyoda = helpers.org(catalog, name="t131016", title="千代田区")
+    helpers.group(catalog, name="c006", title="生活")
+    made = [
+        helpers.dataset(catalog, koto, name="koto-population", title="東京都の人口統計", notes="区別の人口",
+                        tags=[{"name": "人口"}, {"name": "statistics"}], license_id="CC-BY-4.0",
+                        resources=[{"url": "http://x/p.csv", "format": "CSV"}]),
+        helpers.dataset(catalog, koto, name="koto-toilets", title="公衆トイレ一覧", notes="Public Toilets in Koto",
+                        tags=[{"name": "トイレ"}], groups=[{"name": "c006"}], license_id="CC-BY-4.0",
+                        resources=[{"url": "http://x/t.csv", "format": "CSV"}, {"url": "http://x/t.json"}],
+                        extras=[{"key": "quality_status", "value": "valid"}]),
+        helpers.dataset(catalog, chiyoda, name="chiyoda-aed", title="ＡＥＤ設置場所", notes="Automated External",
+                        tags=[{"name": "AED"}], license_id="cc-by",
+                        resources=[{"url": "http://x/a.xlsx", "format": "XLSX"}],
+                        extras=[{"key": "quality_status", "value": "invalid"}]),
+        helpers.dataset(catalog, chiyoda, name="chiyoda-budget", title="European census and budget",
+                        notes="人口動態とは関係ない予算", tags=[{"name": "statistics"}]),
+    ]
+    return {p["name"]: p for p in made}
+
+
+def names(result) -> list[str]:
+    return sorted(p["name"] for p in result["results"])
+
+
+def search(catalog, **params):
+    return catalog.call_action("package_search", params)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("人口", ["chiyoda-budget", "koto-population"]),     # 2 characters: FTS5 trigram would find nothing
+    ("トイレ", ["koto-toilets"]),
+    ("公衆トイレ一覧", ["koto-toilets"]),
+    ("口", ["chiyoda-budget", "koto-population"]),         # 1 character
+    ("設置", ["chiyoda-aed"]),
+    ("aed", ["chiyoda-aed"]),                               # ＡＥＤ is NFKC-folded; English is case-insensitive
+    ("toilet", ["koto-toilets"]),
+    ("TOILETS", ["koto-toilets"]),
+    ("人口 統計", ["koto-population"]),                     # words are ANDed
+    ('"人口統計"', ["koto-population"]),
+    ("人口 -予算", ["koto-population"]),
+    ("江東区", ["koto-population", "koto-toilets"]),         # organization titles are searchable
+    ("生活", ["koto-toilets"]),                              # and group titles
+    ("", ["chiyoda-aed", "chiyoda-budget", "koto-population", "koto-toilets"]),
+])
+def test_simple_queries(catalog, corpus, q, expected):
+    assert names(search(catalog, q=q)) == expected
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("title:人口", ["koto-population"]),
+    ("notes:人口", ["chiyoda-budget", "koto-population"]),
+    ("tags:statistics", ["chiyoda-budget", "koto-population"]),
+    ("tags:人口 OR tags:AED", ["chiyoda-aed", "koto-population"]),
+    ("organization:t131083 AND NOT tags:トイレ", ["koto-population"]),
+    ("res_format:CSV", ["koto-population", "koto-toilets"]),
+    ("res_format:json", ["koto-toilets"]),
+    ("groups:c006", ["koto-toilets"]),
+    ("license_id:CC-BY-4.0", ["koto-population", "koto-toilets"]),
+    ("extras_quality_status:valid", ["koto-toilets"]),
+    ("quality_status:invalid", ["chiyoda-aed"]),
+    ("name:koto-*", ["koto-population", "koto-toilets"]),
+    ("title:europ*", ["chiyoda-budget"]),
+    ('title:"european census"', ["chiyoda-budget"]),
+    ("capacity:public", ["chiyoda-aed", "chiyoda-budget", "koto-population", "koto-toilets"]),
+    ("-organization:t131083", ["chiyoda-aed", "chiyoda-budget"]),
+    ("state:(active OR draft) +tags:AED", ["chiyoda-aed"]),
+    ("*:*", ["chiyoda-aed", "chiyoda-budget", "koto-population", "koto-toilets"]),
+    ("num_resources:[2 TO *]", ["koto-toilets"]),
+])
+def test_fielded_queries(catalog, corpus, q, expected):
+    assert names(search(catalog, q=q)) == expected
+
+
+def test_fq_and_fq_list_are_anded(catalog, corpus):
+    assert names(search(catalog, q="人口", fq="organization:t131083")) == ["koto-population"]
+    assert names(search(catalog, fq="tags:statistics", fq_list=["organization:t131016"])) == ["chiyoda-budget"]
+    assert names(search(catalog, fq="organization:nope")) == []
+
+
+def test_metadata_modified_ranges(catalog, corpus):
+    cut = corpus["koto-toilets"]["metadata_modified"]
+    later = ["chiyoda-aed", "chiyoda-budget", "koto-toilets"]
+    assert names(search(catalog, fq=f"metadata_modified:[{cut}Z TO *]")) == later
+    assert names(search(catalog, fq=f"metadata_modified:{{{cut}Z TO *]")) == later[:2]
+    assert names(search(catalog, fq=f"metadata_modified:[* TO {cut}Z}}")) == ["koto-population"]
+    assert search(catalog, fq="metadata_modified:[2024-01-01T00:00:00Z TO NOW]")["count"] == 4
+    assert search(catalog, fq="metadata_modified:[NOW-1DAY TO *]")["count"] == 4
+    with pytest.raises(SearchError):
+        search(catalog, fq="metadata_modified:[yesterday TO *]")
+
+
+def test_the_harvester_filter_mix(catalog, corpus):
+    cut = corpus["koto-toilets"]["metadata_modified"]
+    fq = f"+capacity:public organization:t131083 OR organization:t131016 metadata_modified:[{cut}Z TO *]"
+    assert names(search(catalog, fq=fq)) == ["chiyoda-aed", "chiyoda-budget", "koto-toilets"]
+    fq = f"organization:t131083 OR organization:nope metadata_modified:[{cut}Z TO *]"
+    assert names(search(catalog, fq=fq)) == ["koto-toilets"]
+
+
+def test_sorting(catalog, corpus):
+    def order(sort):
+        return [p["name"] for p in search(catalog, sort=sort)["results"]]
+
+    assert order("name asc") == sorted(corpus)
+    assert order("name desc") == sorted(corpus, reverse=True)
+    assert order("metadata_modified desc") == list(corpus)[::-1]
+    assert order("id asc") == [p["name"] for p in sorted(corpus.values(), key=lambda p: p["id"])]
+    # NFKC-folded and lower-cased: "ＡＥＤ…" sorts as "aed…"
+    assert order("title_string asc") == ["chiyoda-aed", "chiyoda-budget", "koto-toilets", "koto-population"]
+    assert search(catalog)["sort"] == "score desc, metadata_modified desc"
+    with pytest.raises(SearchQueryError):
+        search(catalog, sort="nonsense asc")
+
+
+def test_relevance_puts_title_matches_first(catalog, corpus):
+    assert [p["name"] for p in search(catalog, q="人口")["results"]] == ["koto-population", "chiyoda-budget"]
+
+
+def test_paging_with_id_order_visits_every_dataset_once(catalog, corpus):
+    seen, start = [], 0
+    while page := search(catalog, sort="id asc", rows=3, start=start)["results"]:
+        seen += [p["id"] for p in page]
+        start += 3
+    assert seen == sorted(p["id"] for p in corpus.values())
+
+
+def test_start_past_the_end_gives_an_empty_page_with_the_true_count(catalog, corpus):
+    result = search(catalog, start=100)
+    assert (result["count"], result["results"]) == (4, [])
+
+
+def test_rows_default_and_cap(catalog, corpus):
+    assert len(search(catalog, rows=5000)["results"]) == 4  # silently capped at 1000, like CKAN
+    from catalog import search as search_module
+
+    assert search_module.parse_params({"rows": 5000}).rows == 1000
+    assert search_module.parse_params({}).rows == 10
+
+
+def test_facets_and_search_facets(catalog, corpus):
+    result = search(catalog, **{"facet.field": FACETS})
+    assert result["facets"]["organization"] == {"t131083": 2, "t131016": 2}
+    assert result["facets"]["tags"] == {"statistics": 2, "AED": 1, "トイレ": 1, "人口": 1}  # count desc, then value
+    assert result["facets"]["res_format"] == {"CSV": 2, "JSON": 1, "XLSX": 1}
+    assert result["facets"]["groups"] == {"c006": 1}
+    orgs = result["search_facets"]["organization"]
+    assert orgs == {"title": "organization", "items": [
+        {"name": "t131083", "display_name": "江東区", "count": 2},
+        {"name": "t131016", "display_name": "千代田区", "count": 2}]}  # display_name descending, as CKAN
+    licences = result["search_facets"]["license_id"]["items"]
+    assert licences == [{"name": "CC-BY-4.0", "display_name": "クリエイティブ・コモンズ 表示（CC BY）", "count": 2},
+                        {"name": "cc-by", "display_name": "Creative Commons Attribution", "count": 1}]
+    assert result["search_facets"]["groups"]["items"][0]["display_name"] == "生活"
+
+
+def test_facet_limit_mincount_and_list_form(catalog, corpus):
+    result = search(catalog, **{"facet.field": ["tags"], "facet.limit": 1})
+    assert result["facets"]["tags"] == {"statistics": 2}
+    result = search(catalog, **{"facet.field": '["tags"]', "facet.mincount": 2})
+    assert result["facets"]["tags"] == {"statistics": 2}
+    assert search(catalog)["facets"] == {} and search(catalog)["search_facets"] == {}
+    assert search(catalog, **{"facet.field": '["extras_quality_status"]'})["facets"] == {
+        "extras_quality_status": {"invalid": 1, "valid": 1}}
+
+
+def test_facets_follow_the_query(catalog, corpus):
+    result = search(catalog, q="人口", fq="organization:t131083", **{"facet.field": FACETS})
+    assert result["count"] == 1
+    assert result["facets"]["organization"] == {"t131083": 1}
+    assert result["facets"]["tags"] == {"statistics": 1, "人口": 1}
+
+
+def test_fl_returns_flat_solr_fields(catalog, corpus):
+    result = search(catalog, fl="id,name,metadata_modified", sort="name asc", rows=1)
+    first = corpus["chiyoda-aed"]
+    assert result["results"] == [{"id": first["id"], "name": "chiyoda-aed",
+                                  "metadata_modified": first["metadata_modified"] + "Z"}]
+
+
+def test_unknown_parameters_are_rejected(catalog):
+    with pytest.raises(SearchQueryError, match=r"Invalid search parameters: \['foo'\]"):
+        search(catalog, foo="bar")
+    search(catalog, ext_bbox="1,2,3,4")  # ext_* are for plugins and allowed
+
+
+def test_draft_datasets_only_with_include_drafts(catalog, corpus):
+    helpers.dataset(catalog, "t131083", name="koto-draft", state="draft", title="下書きの人口")
+    assert "koto-draft" not in names(search(catalog, q="人口"))
+    assert "koto-draft" in names(search(catalog, q="人口", include_drafts=True))

@@ -1,0 +1,82 @@
+"""Dagster end to end, in-process: source -> table -> blocking checks -> release, warehouse, metrics."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from catalog.local import LocalCatalog
+from pipelines.definitions import build_definitions
+from pipelines.runner import ingest
+from tests.pipelines.conftest import GOOD_ROWS, HEADER
+
+pytestmark = pytest.mark.slow
+
+
+def _extra(pkg: dict, key: str) -> str | None:
+    return next((e["value"] for e in pkg["extras"] if e["key"] == key), None)
+
+
+def test_definitions_load(ws):
+    ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
+    defs = build_definitions(ws.datasets, ws.home)
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"koto-toilets/source", "koto-toilets/table", "koto-toilets/release", "warehouse",
+            "publication_metrics"} <= keys
+    checks = {c.name for c in graph.asset_check_keys}
+    assert {"structure", "codes", "geo", "personal_data"} <= checks
+    assert all(graph.get_check_spec(c).blocking for c in graph.asset_check_keys)
+
+
+def test_ingest_publishes_then_blocks_bad_version_and_keeps_the_good_one(ws):
+    src = ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
+    first = ingest(ws.datasets, ws.home, progress=False)
+    assert [(o.id, o.status, o.rows) for o in first.outcomes] == [("koto-toilets", "published", 2)]
+    cat = LocalCatalog(ws.home)
+    pkg = cat.call_action("package_show", {"id": "koto-toilets"})
+    good_version = _extra(pkg, "table_version")
+    assert _extra(pkg, "quality_status") == "valid"
+    assert {r["format"] for r in pkg["resources"]} == {"CSV", "Parquet", "JSON", "GeoJSON"}
+
+    # New version: the required 名称 column is gone -> ERROR finding -> release blocked.
+    bad_header = HEADER.replace("名称,", "")
+    bad_rows = [",".join(r.split(",")[:3] + r.split(",")[4:]) for r in GOOD_ROWS]
+    src.write_text(bad_header + "".join(bad_rows), "utf-8")
+    second = ingest(ws.datasets, ws.home, progress=False)
+    outcome = second.outcomes[0]
+    assert outcome.status == "blocked" and outcome.errors >= 1
+    pkg = cat.call_action("package_show", {"id": "koto-toilets"})
+    assert _extra(pkg, "table_version") == good_version          # the last good version stays published
+    csv = next(r for r in pkg["resources"] if r["format"] == "CSV")
+    assert csv["size"] > 0
+
+    run = second.run_ids[0]
+    from dagster import DagsterInstance
+    inst = DagsterInstance.get()
+    step_stats = {s.step_key: s.status.value for s in inst.get_run_step_stats(run)}
+    assert not any(k.endswith("release") and v == "SUCCESS" for k, v in step_stats.items()), step_stats
+
+
+def test_bad_inputs_fail_alone_and_unchanged_rerun_does_nothing(ws):
+    ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
+    ws.add("koto-missing", None)                                   # declared file does not exist
+    ws.add("koto-undecodable", HEADER.encode() + b"131083,X1,\xff\xfe\x80,\x81\n")
+    summary = ingest(ws.datasets, ws.home, progress=False)
+    status = {o.id: o for o in summary.outcomes}
+    assert status["koto-toilets"].status == "published"
+    assert status["koto-missing"].status == "failed" and "koto-missing" in status["koto-missing"].reason
+    assert status["koto-undecodable"].status == "failed"
+    assert "byte" in status["koto-undecodable"].reason.lower() or "offset" in status["koto-undecodable"].reason.lower()
+    again = ingest(ws.datasets, ws.home, ["koto-toilets"], progress=False)
+    assert [o.status for o in again.outcomes] == ["unchanged"]
+
+
+def test_warehouse_has_views_over_released_tables(ws):
+    ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
+    ingest(ws.datasets, ws.home, progress=False)
+    con = duckdb.connect(str(ws.home / "warehouse.duckdb"), read_only=True)
+    assert con.execute('SELECT count(*) FROM "koto-toilets"').fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM std_public_toilet").fetchone()[0] == 2
+    assert con.execute("SELECT id, standard FROM datasets").fetchall() == [("koto-toilets", "public_toilet")]
+    names = [r[0] for r in con.execute('SELECT 名称 FROM "koto-toilets" ORDER BY 名称').fetchall()]
+    assert names == ["木場公園トイレ", "猿江恩賜公園トイレ"]

@@ -1,0 +1,89 @@
+"""Times, coordinates, 半角 folding and the column plan."""
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pipelines.normalize import text
+from pipelines.normalize.coords import fix_coordinates, parse
+from pipelines.normalize.findings import FindingLog
+from pipelines.normalize.plan import make_plan
+from pipelines.normalize.times import parse_times
+from quality.standards import Standard
+
+TIMES = {"9:00": "09:00", "09:00": "09:00", "7：30": "07:30", "9時": "09:00", "9時30分": "09:30", "１０：００": "10:00",
+         "00:00:00": "00:00", "23:59:00": "23:59", "24:00": "24:00", "午後1時": "13:00", "午前9時": "09:00",
+         "25:00": None, "9:60": None, "24:30": None, "休": None, "24時間": None, "9時頃": None}
+
+
+@pytest.mark.parametrize("raw,expected", list(TIMES.items()))
+def test_times(raw, expected):
+    assert parse_times(pl.Series([raw]))["time"][0] == expected
+
+
+@pytest.mark.parametrize("raw,start,end", [("7：30～18：30", "07:30", "18:30"), ("9:00-17:00", "09:00", "17:00"),
+                                           ("0：00～24：00", "00:00", "24:00"), ("9時〜17時", "09:00", "17:00"),
+                                           ("0：00～24：00（24時間）", None, None)])
+def test_time_ranges(raw, start, end):
+    out = parse_times(pl.Series([raw])).row(0, named=True)
+    assert (out["time"], out["start"], out["end"]) == (None, start, end)
+
+
+def test_halfwidth_is_nfkc_for_ascii_targets_and_unifies_dashes():
+    values = ["０３−５２４６−１３１６", "ＡＢＣ　１２３", "①㈱", "(054)626-1139", "２ー１４", "ﾊﾝｶｸ"]
+    folded = pl.select(text.halfwidth(pl.lit(pl.Series(values)))).to_series().to_list()
+    assert folded == ["03-5246-1316", "ABC 123", "1㈱", "(054)626-1139", "2ー14", "ﾊﾝｶｸ"]
+    codes = pl.select(text.halfwidth(pl.lit(pl.Series(values[4:5])), dashes=text.CODE_DASHES)).to_series()
+    assert codes.to_list() == ["2-14"]
+
+
+def test_ascii_folding_table_matches_nfkc():
+    import unicodedata
+    for ch, folded in text.ascii_folding().items():
+        if ch not in text.DASHES:
+            assert unicodedata.normalize("NFKC", ch) == folded
+
+
+def test_unique_names():
+    assert text.unique_names(["\ufeff名称", " 備考 ", "備考", "", "名称\u3000"]) == ["名称", "備考", "備考_2", "column_4", "名称_2"]
+
+
+def test_coordinates_pairs_swaps_and_zero():
+    df = pl.DataFrame({"_row": [2, 3, 4, 5], "cell": ["34.34,134.04", "134.05,34.35", "0,0", "35.1、139.2"],
+                       "lat_fw": ["３５．６", "35.7°", None, "x"]})
+    out = df.select("_row", parse(pl.col("cell"), 0).alias("緯度"), parse(pl.col("cell"), 1).alias("経度"),
+                    parse(pl.col("lat_fw")).alias("lat"))
+    assert out["lat"].to_list() == [35.6, 35.7, None, None]
+    log = FindingLog()
+    fixed = fix_coordinates(out, ("緯度", "経度"), log)
+    assert fixed.select("緯度", "経度").rows() == [(34.34, 134.04), (34.35, 134.05), (None, None), (35.1, 139.2)]
+    found = {f.type + ":" + str(f.column): f for f in log.findings()}
+    assert found["swapped-lat-lon:緯度,経度"].rows == (3,)
+    assert found["zero-coordinate:緯度"].rows == (4,) and found["zero-coordinate:経度"].count == 1
+
+
+STD = Standard.model_validate({"slug": "s", "title": "t", "title_en": "t", "source": "test", "columns": [
+    {"name": "ID", "aliases": ["NO"]}, {"name": "名称"}, {"name": "緯度", "type": "latitude"},
+    {"name": "経度", "type": "longitude"}, {"name": "開始時間", "type": "time"}, {"name": "終了時間", "type": "time"},
+    {"name": "電話番号", "type": "phone", "halfwidth": True}, {"name": "名称_カナ", "kana": True}]})
+
+
+def test_plan_orders_standard_columns_then_extras():
+    plan = make_plan(["備考", "経度", "名称", "NO", "緯度"], STD)
+    assert [c.name for c in plan.columns] == ["ID", "名称", "緯度", "経度", "備考"]
+    assert plan.mapping == {"経度": "経度", "名称": "名称", "NO": "ID", "緯度": "緯度"} and plan.unmapped == ["備考"]
+    assert {c.name: c.kind for c in plan.columns}["緯度"] == "latitude"
+
+
+def test_plan_splits_location_pairs_and_time_ranges_by_sample():
+    sample = {"location": ["35.6,139.7", ""], "開始時間": ["7：30～18：30"]}
+    plan = make_plan(["名称", "location", "開始時間"], STD, sample=sample)
+    assert [(c.name, c.source, c.kind, c.part) for c in plan.columns] == [
+        ("名称", "名称", "string", None), ("緯度", "location", "latitude", 0), ("経度", "location", "longitude", 1),
+        ("開始時間", "開始時間", "time", None), ("終了時間", "開始時間", "time_end", None)]
+    assert plan.mapping["location"] == "緯度,経度"
+
+
+def test_plan_kinds_follow_the_standard_flags():
+    kinds = {c.name: c.kind for c in make_plan(["電話番号", "名称_カナ"], STD).columns}
+    assert kinds == {"電話番号": "code", "名称_カナ": "kana"}

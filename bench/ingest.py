@@ -185,6 +185,11 @@ APPROACHES = {"ours": run_ours, "pandas": run_pandas, "floor": run_floor}
 
 
 def child(name: str, src: str, out: str) -> None:
+    import pandas  # noqa: F401  -- pyarrow imports pandas lazily on first use; keep that out of every timing
+    import polars  # noqa: F401
+    import pyarrow.csv  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
     print(json.dumps(APPROACHES[name](Path(src), Path(out))))
 
 

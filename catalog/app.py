@@ -17,12 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from catalog import users, web
+from catalog import web
 from catalog.actions import get_action, registered
+from catalog.caller import context_for
 from catalog.context import Context
 from catalog.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
 from catalog.files import Upload
-from catalog.store import Store, open_store
+from catalog.store import open_store
 
 log = logging.getLogger(__name__)
 JSON_TYPE = "application/json;charset=utf-8"
@@ -39,24 +40,6 @@ def create_app(home: Path, site_url: str) -> Starlette:
     ])
     app.state.store, app.state.home, app.state.site_url = store, Path(home), site_url.rstrip("/")
     return app
-
-
-def context_for(request: Request, anonymous: bool = False) -> Context:
-    """The caller: the user of the first valid token in ``Authorization`` (raw or ``Bearer``) or ``X-CKAN-API-Key``.
-    An unknown token means anonymous, so writes answer 403 and reads still work (as CKAN)."""
-    state = request.app.state
-    user = None if anonymous else _user_from_headers(state.store, request)
-    return Context(store=state.store, site_url=state.site_url, home=state.home, user=user)
-
-
-def _user_from_headers(store: Store, request: Request) -> dict | None:
-    auth = request.headers.get("authorization", "")
-    candidates = [auth, auth[7:] if auth.lower().startswith("bearer ") else "", request.headers.get("x-ckan-api-key")]
-    for token in candidates:
-        user = users.user_for_token(store, (token or "").strip())
-        if user:
-            return user
-    return None
 
 
 async def _api_version(request: Request) -> Response:

@@ -3,8 +3,10 @@
 Each tabular resource is loaded once into an in-memory table named by its resource id (as CKAN names its
 DataStore tables), with ``_id`` = row number. Why a table and not a view over the Parquet: over 1M rows a
 filtered page + count is ~10 ms from memory against ~60 ms from Parquet (reference/baselines.md §2), and the
-Parquet only changes with a new upload (the file's mtime and size are checked on every call). Tables are
-evicted least-recently-used beyond ``max_bytes``.
+Parquet only changes with a new upload (the file's mtime and size are checked on every call). The rows are
+also kept as Arrow: DuckDB needs a scan of every column to fetch 100 scattered rows (~20 ms per million),
+Arrow's ``take`` needs microseconds, and ``q`` pages are such rows. Tables are evicted least-recently-used
+beyond ``max_bytes``.
 
 The database is created with external access disabled and its configuration locked: no SQL text can read
 or write files, attach databases, install extensions or switch those settings back — a second wall behind
@@ -16,11 +18,12 @@ text (``catalog.datastore_text``). See bench/README.md "datastore" for the measu
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import atexit
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +86,7 @@ class Table:
     rows: int
     nbytes: int
     index: TextIndex
+    arrow: pa.Table  # the same rows (``_id`` first): a page of known row numbers is a ``take``, not a scan
 
     @property
     def types(self) -> dict[str, str]:
@@ -134,34 +138,30 @@ class Engine:
                 register: dict[str, pa.Table] | None = None) -> tuple[list[tuple[str, str]], list[tuple]]:
         """Run one statement on a fresh cursor; returns ([(column, DuckDB type)], rows).
 
-        A timer thread interrupts the cursor after ``timeout`` seconds (-> ``QueryTimeout``). ``register``
+        A watchdog thread interrupts the cursor after ``timeout`` seconds (-> ``QueryTimeout``). ``register``
         names Arrow tables visible to this cursor only (the ``q`` matches of one request).
         """
         cur = self._db.cursor()
-        timer = threading.Timer(QUERY_TIMEOUT if timeout is None else timeout, cur.interrupt)
-        timer.daemon = True
         try:
             for name, value in (register or {}).items():
                 cur.register(name, value)
-            timer.start()
-            result = cur.execute(sql, list(params))
-            columns = [(d[0], str(d[1])) for d in result.description]
-            return columns, result.fetchall()
+            with _watchdog().watch(cur, QUERY_TIMEOUT if timeout is None else timeout):
+                result = cur.execute(sql, list(params))
+                columns = [(d[0], str(d[1])) for d in result.description]
+                return columns, result.fetchall()
         except duckdb.InterruptException as exc:
             raise QueryTimeout(str(exc)) from exc
         finally:
-            timer.cancel()
             cur.close()
 
     def _load(self, resource_id: str, source: Path, stamp: tuple) -> Table:
-        parquet = pq.ParquetFile(source)
-        names = [n for n in parquet.schema_arrow.names if not n.startswith(INTERNAL_PREFIX)]
-        reader = pa.RecordBatchReader.from_batches(
-            pa.schema([pa.field("_id", pa.int64())] + [parquet.schema_arrow.field(n) for n in names]),
-            _numbered(parquet.iter_batches(batch_size=65536, columns=names)))
+        names = [n for n in pq.read_schema(source).names if not n.startswith(INTERNAL_PREFIX)]
+        arrow = pq.read_table(source, columns=names)
+        ids = np.arange(1, arrow.num_rows + 1, dtype=np.int32)  # CKAN's _id: int4 row number, file order
+        arrow = arrow.add_column(0, "_id", pa.array(ids)).combine_chunks()
         cur = self._db.cursor()
         try:
-            cur.register("_load", reader)
+            cur.register("_load", arrow)
             cur.execute(f"CREATE OR REPLACE TABLE {table_ref(resource_id)} AS SELECT * FROM _load")
             cur.unregister("_load")
             columns = tuple((r[0], str(r[1])) for r in cur.execute(f"DESCRIBE {table_ref(resource_id)}").fetchall()
@@ -169,8 +169,8 @@ class Engine:
             index = TextIndex.build(cur.sql(_text_sql(resource_id, columns)).to_arrow_table().column(0))
         finally:
             cur.close()
-        nbytes = _estimated_bytes(parquet) + index.nbytes
-        return Table(resource_id, stamp, columns, parquet.metadata.num_rows, nbytes, index)
+        nbytes = 2 * arrow.nbytes + index.nbytes  # the DuckDB table is about as big as its Arrow copy
+        return Table(resource_id, stamp, columns, arrow.num_rows, nbytes, index, arrow)
 
     def _evict(self) -> None:
         while len(self._tables) > 1 and sum(t.nbytes for t in self._tables.values()) > self.max_bytes:
@@ -178,13 +178,47 @@ class Engine:
             self._db.cursor().execute(f"DROP TABLE IF EXISTS {table_ref(old)}")
 
 
-def _numbered(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Prefix each batch with ``_id`` = 1-based row number in file order (CKAN's ``_id``)."""
-    start = 1
-    for batch in batches:
-        ids = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
-        start += batch.num_rows
-        yield pa.RecordBatch.from_arrays([ids, *batch.columns], names=["_id", *batch.schema.names])
+class _Watchdog:
+    """One thread that interrupts cursors past their deadline (a thread per query cost ~1 ms per query)."""
+
+    def __init__(self):
+        self._deadlines: dict[int, tuple[float, duckdb.DuckDBPyConnection]] = {}
+        self._wake = threading.Condition()
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="datastore-watchdog", daemon=True)
+        self._thread.start()
+        atexit.register(self._stop)  # a thread still waiting at exit makes DuckDB's bindings report leaks
+
+    def _stop(self) -> None:
+        with self._wake:
+            self._running = False
+            self._wake.notify()
+        self._thread.join(timeout=1)
+
+    @contextmanager
+    def watch(self, cursor: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+        with self._wake:
+            self._deadlines[id(cursor)] = (time.monotonic() + seconds, cursor)
+            self._wake.notify()
+        try:
+            yield
+        finally:
+            with self._wake:
+                self._deadlines.pop(id(cursor), None)
+
+    def _run(self) -> None:
+        with self._wake:
+            while self._running:
+                now = time.monotonic()
+                for key in [k for k, (deadline, _) in self._deadlines.items() if deadline <= now]:
+                    self._deadlines.pop(key)[1].interrupt()
+                soonest = min((d for d, _ in self._deadlines.values()), default=now + 3600)
+                self._wake.wait(max(soonest - now, 0.001))
+
+
+@lru_cache(maxsize=1)
+def _watchdog() -> _Watchdog:
+    return _Watchdog()
 
 
 def _text_sql(resource_id: str, columns: Sequence[tuple[str, str]]) -> str:
@@ -192,11 +226,6 @@ def _text_sql(resource_id: str, columns: Sequence[tuple[str, str]]) -> str:
     parts = [f"CAST({quote(n)} AS VARCHAR)" for n, t in columns if not t.upper().startswith(_NOT_WORDS)]
     body = f"lower(concat_ws(' ', {', '.join(parts)}))" if parts else "''"
     return f"SELECT {body} AS text FROM {table_ref(resource_id)} ORDER BY _id"
-
-
-def _estimated_bytes(parquet: pq.ParquetFile) -> int:
-    meta = parquet.metadata
-    return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
 
 
 def quote(identifier: str) -> str:
@@ -214,52 +243,3 @@ def table_ref(resource_id: str) -> str:
 def engine() -> Engine:
     """The process-wide engine (created on first use, never at import)."""
     return Engine()
-
-
-# -- source files --------------------------------------------------------------------------------------
-
-def uploaded_file(home: Path, resource_id: str) -> Path | None:
-    """The stored upload of a resource, ``<home>/catalog/files/<resource_id>/<filename>``."""
-    folder = Path(home) / "catalog" / "files" / resource_id
-    if not folder.is_dir():
-        return None
-    found = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return found[0] if len(found) == 1 else None
-
-
-def csv_header(path: Path) -> list[str]:
-    """The header row of a UTF-8 CSV (BOM stripped)."""
-    import csv
-
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return next(csv.reader(fh), [])
-
-
-def parquet_columns(path: Path) -> list[str]:
-    return [n for n in pq.read_schema(path).names if not n.startswith(INTERNAL_PREFIX)]
-
-
-def csv_as_parquet(home: Path, resource_id: str, csv_path: Path) -> Path:
-    """``<home>/catalog/datastore/<resource_id>.parquet``: the CSV with every column as text, built once.
-
-    All-text is what CKAN's xloader does by default (no type guessing): a guessed type turns ``"011002"`` or
-    ``0164A`` into errors (ckanext-xloader#276). Rebuilt when the CSV is newer than the conversion.
-    """
-    out = Path(home) / "catalog" / "datastore" / f"{resource_id}.parquet"
-    if out.exists() and out.stat().st_mtime_ns >= csv_path.stat().st_mtime_ns:
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{resource_id}-", suffix=".parquet")
-    os.close(fd)
-    try:
-        con = duckdb.connect()  # a private, throwaway database: only our own fixed paths are read here
-        try:
-            con.execute("COPY (SELECT * FROM read_csv(?, all_varchar=true, header=true, encoding='utf-8')) "
-                        "TO '" + tmp.replace("'", "''") + "' (FORMAT parquet)", [str(csv_path)])
-        finally:
-            con.close()
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out

@@ -1,4 +1,4 @@
-"""``datastore_search`` parameters -> SQL over a loaded table, and its rows -> CKAN's result shapes.
+"""``datastore_search`` parameters -> a page of a loaded table: SQL, or an Arrow ``take`` when no SQL is needed.
 
 Parameter checks and messages follow CKAN 2.11 (``ckanext/datastore/logic/schema.py`` and the backend's
 ``validate``): anything naming an unknown column is ``invalid value "<name>"`` under the parameter's key.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +19,6 @@ from catalog.datastore import Table, quote, table_ref
 from catalog.errors import ValidationError
 
 FORMATS = ("objects", "lists", "csv", "tsv")
-_ECHOED = ("distinct", "fields", "filters", "full_text", "include_total", "language", "limit", "offset", "plain",
-           "q", "records_format", "resource_id", "sort", "total_estimation_threshold")
 _SORT = re.compile(r"^(.+?)( +(asc|desc))?( nulls +(first|last) *)?$", re.I)
 _TRUE = ("true", "yes", "t", "y", "1")
 
@@ -76,19 +73,17 @@ def _bool(value: Any) -> bool:
 
 
 def _int(data_dict: dict, key: str, default: int | None) -> int | None:
+    """CKAN's ``int_validator``: ints, whole floats and their strings; blank means ``default``."""
     value = data_dict.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     try:
-        whole, part = divmod(float(value) if isinstance(value, str) and "." in value else value, 1)
-        if not part:
-            return int(whole)
-    except TypeError:
-        pass
-    try:
-        return int(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ValidationError({key: ["Invalid integer"]}) from None
+        number = float("nan")
+    if isinstance(value, bool) or not number.is_integer():
+        raise ValidationError({key: ["Invalid integer"]})
+    return int(number)
 
 
 def _natural(data_dict: dict, key: str, default: int) -> int:
@@ -162,7 +157,7 @@ def _literal(value: str) -> str:
 
 def _add_filters(search: Search, filters: dict) -> None:
     pg = search.table.types
-    duck = {"_id": "BIGINT", **dict(search.table.columns)}
+    duck = {"_id": "INTEGER", **dict(search.table.columns)}
     for column, value in filters.items():
         if column not in pg or isinstance(value, dict):
             raise ValidationError({"filters": [f'invalid value "{column}"']})
@@ -219,23 +214,39 @@ def _expr(search: Search, name: str) -> str:
     return f"t.{quote(name)}"
 
 
-def candidates(search: Search, matches: pa.Table) -> tuple[pa.Table, bool]:
-    """The ``q`` matches the page query joins: all of them, or just the page when ``q`` alone picks the rows
-    and they come in rank order (then the page is cut here, and DuckDB joins 100 rows, not 100,000)."""
-    if search.where or search.distinct or search.sort != ["_q.rank DESC", "t._id"]:
-        return matches, False
-    ids = matches.column("_id").to_numpy()
-    order = np.lexsort((ids, -matches.column("rank").to_numpy()))
-    return matches.take(order[search.offset:search.offset + search.limit]), True
+def direct_page(search: Search, matches: pa.Table | None) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Row positions (0-based) of the page, and their ranks, when no SQL is needed to find them: nothing but
+    ``q`` narrows the rows and the order is the default (rank for ``q``, else ``_id``). None otherwise."""
+    if search.where or search.distinct:
+        return None
+    stop = search.offset + search.limit
+    if matches is None:
+        return (np.arange(search.offset, min(stop, search.table.rows)), None) if search.sort == ["t._id"] else None
+    if search.sort != ["_q.rank DESC", "t._id"]:
+        return None
+    ids, rank = matches.column("_id").to_numpy(), matches.column("rank").to_numpy()
+    if stop < len(rank):  # only rows ranked at least as high as the stop-th can be on the page
+        near = np.flatnonzero(rank >= np.partition(rank, len(rank) - stop)[len(rank) - stop])
+        ids, rank = ids[near], rank[near]
+    order = np.lexsort((ids, -rank))[search.offset:stop]
+    return ids[order] - 1, rank[order]
 
 
-def page_sql(search: Search, paged: bool = False) -> tuple[str, list]:
-    """The page query: selected fields, where, order, limit/offset (``paged``: ``_q`` is the page already)."""
+def take(search: Search, positions: np.ndarray, ranks: np.ndarray | None) -> tuple[list[tuple[str, str]], list]:
+    """The page's (columns, rows) straight from the table's Arrow copy, as ``Engine.execute`` returns them."""
+    duck = {"_id": "INTEGER", **dict(search.table.columns), "rank": "DOUBLE"}
+    page = search.table.arrow.take(positions)
+    values = [ranks.tolist() if name == "rank" else page.column(name).to_pylist() for name in search.fields]
+    return [(name, duck[name]) for name in search.fields], list(zip(*values)) if values else []
+
+
+def page_sql(search: Search) -> tuple[str, list]:
+    """The page query: selected fields, where, order, limit/offset."""
     select = ", ".join(f"{_expr(search, n)} AS {quote(n)}" for n in search.fields)
     distinct = "DISTINCT " if search.distinct else ""
     order = f" ORDER BY {', '.join(search.sort)}" if search.sort else ""
     sql = f"SELECT {distinct}{select} {_from_where(search)}{order} LIMIT ? OFFSET ?"
-    return sql, [*search.params, search.limit, 0 if paged else search.offset]
+    return sql, [*search.params, search.limit, search.offset]
 
 
 def count_sql(search: Search) -> tuple[str, list] | None:

@@ -6,7 +6,8 @@ harvester can harvest us by following ``hydra:next``: the same URIs (``{site}/da
 100 datasets per page with a Hydra PagedCollection. Differences, on purpose: titles, descriptions and
 keywords carry ``@ja`` (and ``@en`` from the ``title_en``/``notes_en`` extras); ``dct:modified`` prefers
 the ``data_modified`` extra (when the content last changed) over ``metadata_modified``; ``dcat:mediaType``
-is the IANA URI; ``dcat:byteSize`` an ``xsd:nonNegativeInteger`` (DCAT-AP 3); ``dct:accrualPeriodicity`` is the EU frequency URI; groups become ``dcat:theme``.
+is the IANA URI; ``dcat:byteSize`` an ``xsd:nonNegativeInteger`` (DCAT-AP 3); ``dct:accrualPeriodicity``
+is the EU frequency URI; groups become ``dcat:theme``; resources inherit the dataset's licence.
 
 Every dataset comes from ``package_search``/``package_show`` called with the caller's context, so what a
 caller cannot see through the API does not appear here either; the catalog never lists private datasets.
@@ -40,11 +41,15 @@ PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "foaf": FOAF, "owl": OWL, "hydra": HYD
             "rdf": RDF, "xsd": XSD}
 
 
+class BadParameter(ValueError):
+    """A ``page`` or ``modified_since`` the catalog endpoint cannot use (HTTP 400, as ckanext-dcat)."""
+
+
 def render_catalog(context: Context, fmt: str, params: dict):
     """The catalog page ``params["page"]`` (1-based) as bytes; a 400 response for a bad page or date."""
     try:
         graph = catalog_graph(context, fmt, params)
-    except ValueError as exc:
+    except BadParameter as exc:
         return PlainTextResponse(str(exc), status_code=400)
     return serialize(graph, fmt)
 
@@ -107,7 +112,7 @@ def _page(value) -> int:
     except (TypeError, ValueError):
         page = 0
     if page < 1:
-        raise ValueError("Page param must be a positive integer")  # ckanext-dcat's message
+        raise BadParameter("Page param must be a positive integer")  # ckanext-dcat's message
     return page
 
 
@@ -115,7 +120,7 @@ def _since(value: str) -> str:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError("Wrong modified date format") from None
+        raise BadParameter("Wrong modified date format") from None
     return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 

@@ -1,15 +1,16 @@
-"""Compile a ``catalog.solr`` query tree into SQL over the ``pkg`` table (alias ``p``) and its side tables.
+"""Compile a ``catalog.solr`` query tree into a ``Plan``: one FTS5 expression plus a residual SQL condition.
 
-Each leaf becomes an indexed condition: exact (Solr "string") fields compare columns or side-table rows,
-text fields become ``p.rowid IN (SELECT rowid FROM pkg_fts WHERE pkg_fts MATCH ?)``; text leaves that are
-siblings under one AND/OR are merged into a single FTS5 expression so the index is consulted once.
+Everything FTS5 can answer — text terms, organization/groups/tags/res_format/license_id filters (see
+``catalog.keywords``), AND/OR/NOT of those, and the caller's visibility — goes into the FTS expression, so
+counting is a doclist intersection. What it cannot (ranges, wildcards, extras, ids...) becomes SQL over the
+``pkg`` table (alias ``p``) and its side tables, applied to the FTS hits.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from catalog import solr, text, timestamps
+from catalog import keywords, solr, text, timestamps
 from catalog.errors import SearchError
 from catalog.store import Store
 
@@ -34,8 +35,76 @@ class Sql:
     params: list = field(default_factory=list)
 
 
-def compile_tree(store: Store, node: object) -> Sql:
-    return _Compiler(store).node(node)
+NOTHING = keywords.MARK + "nothing"  # a token no package has
+
+
+@dataclass
+class Plan:
+    fts: str  # FTS5 expression over pkg_fts, visibility included
+    sql: Sql  # residual condition on pkg p ("1" when FTS answers everything)
+    only_visibility: bool  # no filter went into ``fts``: the SQL visibility clause can stand in for it
+
+
+def plan(store: Store, tree: object, visible: keywords.Visibility) -> Plan:
+    """Split the conjuncts of ``tree`` into the FTS5 part and the SQL part."""
+    positives, negatives, residual = [], [], []
+    for node in _conjuncts(tree):
+        if (expr := _fts_expr(store, node)) is not None:
+            positives.append(expr)
+        elif isinstance(node, solr.Not) and (expr := _fts_expr(store, node.node)) is not None:
+            negatives.append(expr)
+        else:
+            residual.append(_Compiler(store).node(node))
+    if positives:
+        fts = " AND ".join(f"({e})" for e in positives) + "".join(f" NOT ({e})" for e in negatives + [visible.hidden])
+    else:
+        fts = f"({visible.shown})" + "".join(f" NOT ({e})" for e in negatives)
+    sql = Sql(" AND ".join(r.sql for r in residual) or "1", [x for r in residual for x in r.params])
+    return Plan(fts, sql, only_visibility=not positives and not negatives)
+
+
+def _conjuncts(node: object) -> list:
+    if isinstance(node, solr.And):
+        return [c for child in node.nodes for c in _conjuncts(child)]
+    return [] if isinstance(node, solr.All) or _ignorable(node) else [node]
+
+
+def _ignorable(node: object) -> bool:
+    """A text term without one searchable character (``!!``) constrains nothing, as in DisMax."""
+    return isinstance(node, Term) and _is_text(node.field) and node.kind != "exists" and _fts(node) is None
+
+
+def _fts_expr(store: Store, node: object) -> str | None:
+    """The FTS5 expression for ``node``, or None if FTS5 cannot express it exactly."""
+    if isinstance(node, Term):
+        return _fts_leaf(store, node)
+    if isinstance(node, solr.Or):
+        parts = [_fts_expr(store, c) for c in node.nodes]
+        return None if None in parts else " OR ".join(f"({p})" for p in parts)
+    if isinstance(node, solr.And):
+        pos = [_fts_expr(store, c) for c in node.nodes if not isinstance(c, solr.Not)]
+        neg = [_fts_expr(store, c.node) for c in node.nodes if isinstance(c, solr.Not)]
+        if not pos or None in pos or None in neg:
+            return None  # FTS5's NOT needs something on its left
+        return " AND ".join(f"({p})" for p in pos) + "".join(f" NOT ({n})" for n in neg)
+    return None
+
+
+def _fts_leaf(store: Store, term: Term) -> str | None:
+    if _is_text(term.field) and term.kind != "exists":
+        return _fts(term)  # wildcards included: text matching is by substring anyway
+    if term.kind not in ("word", "phrase"):
+        return None
+    value = term.value
+    if term.field in ("organization", "groups"):
+        is_org = term.field == "organization"
+        row = store.one("SELECT id FROM grp WHERE name = ? AND is_organization = ?", (value, int(is_org)))
+        if row is None:
+            return NOTHING
+        return keywords.organization(row["id"]) if is_org else keywords.group(row["id"])
+    makers = {"owner_org": keywords.organization, "tags": keywords.tag, "res_format": keywords.res_format,
+              "license_id": keywords.licence}
+    return makers[term.field](value) if term.field in makers else None
 
 
 def prominent_expression(node: object) -> str | None:
@@ -74,7 +143,7 @@ def _fts(term: Term) -> str | None:
         return None
     column = TEXT_FIELDS.get(term.field) if term.field else None
     expr = " AND ".join(phrases)
-    return f"{column} : ({expr})" if column else f"({expr})" if len(phrases) > 1 else expr
+    return f"{column} : ({expr})" if column else f"({expr})"  # keyword tokens never match text: no filter needed
 
 
 class _Compiler:

@@ -1,14 +1,17 @@
 """``package_search``: CKAN's parameters, Solr's query subset, CKAN's result shape — over SQLite indexes.
 
-One statement counts the hits and computes every facet from a materialized list of matching rowids (facets are
-``GROUP BY``s over the indexed side tables); a second fetches the requested page in the requested order.
+The query becomes a ``query.Plan`` (an FTS5 expression with visibility and keyword filters, plus residual SQL).
+Counting is done inside FTS5 when it can be; facets come from one pass over the hits (``catalog.facets``).
+A page is fetched in one of two ways, chosen by the hit count: few hits are looked up and sorted; many hits are
+read in the order of a sort index, probing the hit set, so only ``start + rows`` index entries are visited.
+Relevance (``score``) is two tiers — a text term in name/title/tags first — each read that way.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
-from catalog import groups, index, licenses, query, solr, timestamps, visibility
+from catalog import facets, index, keywords, query, solr, timestamps, visibility
 from catalog.context import Context
 from catalog.errors import SearchQueryError, ValidationError
 from catalog.params import as_bool, as_int
@@ -40,17 +43,19 @@ class Params:
 def package_search(context: Context, data_dict: dict) -> dict:
     params = parse_params(data_dict)
     tree = _tree(params)
-    where = query.compile_tree(context.store, tree)
-    vis_sql, vis_params = visibility.clause(context, include_private=params.include_private,
-                                            include_drafts=params.include_drafts)
-    where_sql, where_params = f"{vis_sql} AND {where.sql}", vis_params + where.params
-    count, facets = _count_and_facets(context, params, where_sql, where_params)
-    rowids = _page(context, params, tree, where_sql, where_params) if params.start < count else []
+    visible = keywords.visible(context, include_private=params.include_private, include_drafts=params.include_drafts)
+    plan = query.plan(context.store, tree, visible)
+    if params.facet_fields:
+        count, found = facets.count_with_facets(context, _where(context, params, plan), params.facet_fields,
+                                                params.facet_limit, params.facet_mincount)
+    else:
+        count, found = _count(context, params, plan, plan.fts), {}
+    rowids = _page(context, params, tree, plan, count) if params.start < count else []
     results = index.dictize(context.store, index.docs_by_rowid(context.store, rowids))
     if params.fl is not None:
         results = [_fields(pkg, params.fl) for pkg in results]
-    return {"count": count, "facets": facets, "results": results, "sort": params.sort,
-            "search_facets": _search_facets(context, facets)}
+    return {"count": count, "facets": found, "results": results, "sort": params.sort,
+            "search_facets": facets.search_facets(context, found)}
 
 
 def parse_params(data: dict) -> Params:
@@ -119,86 +124,31 @@ def _parse_q(q: str) -> object:
         return solr.And(tuple(solr.Term(None, w, "word") for w in words if w)) if any(words) else solr.All()
 
 
-# facet field -> SQL yielding one value per (hit, value). CROSS JOIN pins the join order: left to itself SQLite
-# scans the whole side-table index in value order and probes the hits (10x slower at 100k datasets).
-_FACETS = {
-    "organization": "SELECT p.owner_org AS v FROM hits h CROSS JOIN pkg p ON p.rowid = h.rowid",
-    "tags": "SELECT t.tag AS v FROM hits h CROSS JOIN pkg_tag t ON t.pkg = h.rowid",
-    "groups": "SELECT g.grp AS v FROM hits h CROSS JOIN pkg_group g ON g.pkg = h.rowid",
-    "res_format": "SELECT f.format AS v FROM hits h CROSS JOIN pkg_format f ON f.pkg = h.rowid",
-}
+SMALL = 2000  # up to this many hits, look them up and sort; beyond, walk a sort index and probe the hits
+_SORT_INDEX = {"metadata_created": "pkg_created", "id": "pkg_id_visible",
+               "name": "pkg_name_visible", "title_string": "pkg_title"}
+_FTS_HITS = "p.rowid IN (SELECT rowid FROM pkg_fts WHERE pkg_fts MATCH ?)"
 
 
-def _facet_source(name: str) -> tuple[str, list] | None:
-    if name in _FACETS:
-        return _FACETS[name], []
-    if name in query.COLUMNS:
-        return f"SELECT {query.COLUMNS[name]} AS v FROM hits h CROSS JOIN pkg p ON p.rowid = h.rowid", []
-    if name.startswith("extras_"):
-        return "SELECT e.value AS v FROM hits h CROSS JOIN pkg_extra e ON e.pkg = h.rowid AND e.key = ?", [name[7:]]
-    return None
+def _where(context: Context, params: Params, plan: query.Plan, fts: str | None = None) -> tuple[str, list]:
+    """SQL condition on ``pkg p`` for the hits of ``fts`` (default: the whole plan) and the residual filters."""
+    if fts is None and plan.only_visibility:
+        # nothing but visibility: the SQL clause lets the planner use the covering sort indexes
+        vis, args = visibility.clause(context, include_private=params.include_private,
+                                      include_drafts=params.include_drafts)
+        return f"{vis} AND {plan.sql.sql}", args + plan.sql.params
+    return f"{_FTS_HITS} AND {plan.sql.sql}", [fts or plan.fts, *plan.sql.params]
 
 
-def _count_and_facets(context: Context, params: Params, where_sql: str, where_params: list):
-    """Count and all facets in one statement, so the (possibly full-text) filter runs once."""
-    if not params.facet_fields:  # materializing the hits only pays off when facets reuse them
-        row = context.store.one(f"SELECT count(*) FROM pkg p WHERE {where_sql}", where_params)
-        return row[0], {}
-    selects, args = ["SELECT '', NULL, count(*) FROM hits"], []
-    for i, name in enumerate(params.facet_fields):
-        source = _facet_source(name)
-        if source is None:
-            continue
-        limit = params.facet_limit if params.facet_limit >= 0 else -1
-        selects.append(f"SELECT * FROM (SELECT ? AS f, v, count(*) AS n FROM ({source[0]}) WHERE v IS NOT NULL "
-                       f"GROUP BY v HAVING n >= ? ORDER BY n DESC, v LIMIT ?)")
-        args += [name, *source[1], params.facet_mincount, limit]
-    sql = (f"WITH hits(rowid) AS MATERIALIZED (SELECT p.rowid FROM pkg p WHERE {where_sql}) "
-           + " UNION ALL ".join(selects))
-    rows = context.store.query(sql, where_params + args)
-    count = rows[0][2]
-    facets: dict[str, dict] = {name: {} for name in params.facet_fields}
-    for facet, value, n in rows[1:]:
-        facets[facet][value] = n
-    return count, _facet_names(context, facets)
+def _count(context: Context, params: Params, plan: query.Plan, fts: str) -> int:
+    if plan.sql.sql == "1":  # FTS5 answers alone: count its doclist intersection
+        return context.store.one("SELECT count(*) FROM pkg_fts WHERE pkg_fts MATCH ?", (fts,))[0]
+    sql, args = _where(context, params, plan, fts)
+    return context.store.one(f"SELECT count(*) FROM pkg p WHERE {sql}", args)[0]
 
 
-def _facet_names(context: Context, facets: dict[str, dict]) -> dict[str, dict]:
-    """Organization and group facets are counted by id; CKAN reports them by name."""
-    for key in ("organization", "groups"):
-        if facets.get(key):
-            rows = groups.rows_by_id(context.store.connection(), set(facets[key]))
-            facets[key] = {rows[i]["name"]: n for i, n in facets[key].items() if i in rows}
-    return facets
-
-
-def _search_facets(context: Context, facets: dict[str, dict]) -> dict:
-    """CKAN's ``search_facets``: items with display names (org/group titles, licence titles), sorted by
-    display_name descending as CKAN sorts them."""
-    titles: dict[str, str] = {}
-    names = set(facets.get("organization", {})) | set(facets.get("groups", {}))
-    if names:
-        marks = ",".join("?" * len(names))
-        titles = {r["name"]: r["title"] or r["name"]
-                  for r in context.store.query(f"SELECT name, title FROM grp WHERE name IN ({marks})", list(names))}
-    out = {}
-    for field, counts in facets.items():
-        items = []
-        for value, n in counts.items():
-            if field in ("organization", "groups"):
-                display = titles.get(value, value)
-            elif field == "license_id":
-                display = licenses.BY_ID.get(value, {}).get("title", value)
-            else:
-                display = value
-            items.append({"name": value, "display_name": display, "count": n})
-        out[field] = {"title": field, "items": sorted(items, key=lambda i: str(i["display_name"]), reverse=True)}
-    return out
-
-
-def _order_by(params: Params, prominent: str | None) -> tuple[list[str], list]:
-    """ORDER BY terms and their parameters; ``score`` is the relevance tier (see ``query.prominent_expression``)."""
-    terms, args = [], []
+def _sort_keys(params: Params) -> list[tuple[str, str]]:
+    keys = []
     for part in params.sort.split(","):
         words = part.split()
         if not words:
@@ -206,26 +156,76 @@ def _order_by(params: Params, prominent: str | None) -> tuple[list[str], list]:
         field, direction = words[0], (words[1].lower() if len(words) > 1 else "asc")
         if direction not in ("asc", "desc") or len(words) > 2:
             raise SearchQueryError(f"Invalid sort: {params.sort}")
-        if field in ("score", "rank"):
-            if prominent:  # without a text term every score is equal
-                terms.append(f"(p.rowid IN (SELECT rowid FROM pkg_fts WHERE pkg_fts MATCH ?)) {direction.upper()}")
-                args.append(prominent)
-            continue
-        if field == "title":
-            field = "title_string"
-        if field not in SORTABLE:
+        field = {"rank": "score", "title": "title_string"}.get(field, field)
+        if field != "score" and field not in SORTABLE:
             raise SearchQueryError(f"Invalid sort field: {field}")
-        terms.append(f"p.{field} {direction.upper()}")
-    if terms and terms[-1].split()[0] in ("p.id", "p.name"):
-        return terms, args
-    # a unique tiebreak keeps paging stable; the sort indexes hold (key, id, ...) so it costs no sorting
-    return terms + [f"p.id {terms[-1].rsplit(' ', 1)[1] if terms else 'DESC'}"], args
+        keys.append((field, direction.upper()))
+    return keys
 
 
-def _page(context: Context, params: Params, tree: object, where_sql: str, where_params: list) -> list[int]:
-    order, order_args = _order_by(params, query.prominent_expression(tree.nodes[0]))
-    sql = f"SELECT p.rowid FROM pkg p WHERE {where_sql} ORDER BY {', '.join(order)} LIMIT ? OFFSET ?"
-    return [r[0] for r in context.store.query(sql, [*where_params, *order_args, params.rows, params.start])]
+def _page(context: Context, params: Params, tree: object, plan: query.Plan, count: int) -> list[int]:
+    keys = _sort_keys(params)
+    tiers = [None]  # None: the whole plan
+    if keys and keys[0][0] == "score":
+        prominent = query.prominent_expression(tree.nodes[0])
+        if prominent:  # without a text term all scores are equal
+            tiers = [f"({plan.fts}) AND ({prominent})", f"({plan.fts}) NOT ({prominent})"]
+            tiers = tiers if keys[0][1] == "DESC" else tiers[::-1]
+        keys = [k for k in keys if k[0] != "score"]
+    # metadata_modified order IS rowid order (see index.write), which is also a unique tiebreak
+    order = [f"p.rowid {d}" if f == "metadata_modified" else f"p.{f} {d}" for f, d in keys]
+    if not order or order[-1].split()[0] not in ("p.id", "p.name", "p.rowid"):
+        # a unique tiebreak keeps paging stable; the sort indexes hold (key, id, ...) so it costs no sorting
+        order.append(f"p.id {keys[-1][1] if keys else 'DESC'}")
+    return _read_tiers(context, params, plan, tiers, order, count)
+
+
+def _read_tiers(context: Context, params: Params, plan: query.Plan, tiers: list, order: list[str],
+                count: int) -> list[int]:
+    """The page across the relevance tiers. A tier is counted only to skip it whole (``start`` past it): the
+    first page of a search costs no tier count."""
+    rowids, skip = [], params.start
+    for i, fts in enumerate(tiers):
+        last = i == len(tiers) - 1
+        if skip and not last:
+            size = _count(context, params, plan, fts)
+            if skip >= size:
+                skip -= size
+                continue
+        rowids += _read(context, params, plan, fts, order, count, params.rows - len(rowids), skip)
+        skip = 0
+        if len(rowids) >= params.rows:
+            break
+    return rowids
+
+
+def _read(context: Context, params: Params, plan: query.Plan, fts: str | None, order: list[str], hits: int,
+          limit: int, offset: int) -> list[int]:
+    """``limit`` hits of ``fts`` from ``offset`` in ``order`` (``hits``, the search's count, picks the way)."""
+    if order[0].startswith("p.rowid"):
+        return _read_in_rowid_order(context, plan, fts or plan.fts, order[0].split()[1], limit, offset)
+    sql, args = _where(context, params, plan, fts)
+    index_name = _SORT_INDEX.get(order[0].split()[0][2:])
+    if hits > SMALL and index_name and sql.startswith(_FTS_HITS):
+        # many hits: walk the sort index; the unary + keeps SQLite from driving the join from the hit list
+        sql = f"+{sql}"
+        source = f"pkg p INDEXED BY {index_name}"
+    else:
+        source = "pkg p"
+    rows = context.store.query(f"SELECT p.rowid FROM {source} WHERE {sql} ORDER BY {', '.join(order)} "
+                               "LIMIT ? OFFSET ?", [*args, limit, offset])
+    return [r[0] for r in rows]
+
+
+def _read_in_rowid_order(context: Context, plan: query.Plan, fts: str, direction: str, limit: int,
+                         offset: int) -> list[int]:
+    """Newest (or oldest) first straight from FTS5's doclists: only ``offset + limit`` hits are visited."""
+    if plan.sql.sql == "1":
+        sql = f"SELECT rowid FROM pkg_fts WHERE pkg_fts MATCH ? ORDER BY rowid {direction} LIMIT ? OFFSET ?"
+    else:
+        sql = (f"SELECT p.rowid FROM pkg_fts f CROSS JOIN pkg p ON p.rowid = f.rowid WHERE pkg_fts MATCH ? "
+               f"AND {plan.sql.sql} ORDER BY f.rowid {direction} LIMIT ? OFFSET ?")
+    return [r[0] for r in context.store.query(sql, [fts, *plan.sql.params, limit, offset])]
 
 
 def _fields(pkg: dict, fl: list[str]) -> dict:

@@ -1,7 +1,7 @@
 """The catalog store: one SQLite file (WAL) under ``<home>/catalog/catalog.sqlite``.
 
 Packages are JSON documents (``pkg_doc.data``); the columns search filters and sorts on are copied into the
-narrow ``pkg`` table and indexed (kept apart from the documents so that checking thousands of search hits touches
+narrow ``pkg`` table and indexed (with the facet values, ``\x1f``-joined, so facets need one row per hit; kept apart from the documents so that checking thousands of search hits touches
 small rows; the sort indexes also cover the visibility columns, so deep paging never reads the table); multi-valued fields (tags, groups, resource formats, extras) live in side tables so facet counts are SQL
 ``GROUP BY``s over indexes, never JSON scans. ``pkg_fts`` is the full-text index (see ``catalog.text``).
 One connection per thread: SQLite connections must not be shared across threads, and WAL lets readers run
@@ -22,14 +22,15 @@ CREATE TABLE IF NOT EXISTS pkg (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, owner_org TEXT,
     private INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL, type TEXT NOT NULL, license_id TEXT,
     title_string TEXT, creator_user_id TEXT, metadata_created TEXT NOT NULL, metadata_modified TEXT NOT NULL,
-    num_resources INTEGER NOT NULL, num_tags INTEGER NOT NULL);
+    num_resources INTEGER NOT NULL, num_tags INTEGER NOT NULL,
+    facet_tags TEXT NOT NULL, facet_groups TEXT NOT NULL, facet_formats TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pkg_doc (rowid INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS pkg_modified ON pkg (metadata_modified, id, state, private, owner_org);
 CREATE INDEX IF NOT EXISTS pkg_created ON pkg (metadata_created, id, state, private, owner_org);
 CREATE INDEX IF NOT EXISTS pkg_id_visible ON pkg (id, state, private, owner_org);
 CREATE INDEX IF NOT EXISTS pkg_name_visible ON pkg (name, state, private, owner_org);
 CREATE INDEX IF NOT EXISTS pkg_title ON pkg (title_string, id, state, private, owner_org);
-CREATE INDEX IF NOT EXISTS pkg_org ON pkg (owner_org, metadata_modified);
+CREATE INDEX IF NOT EXISTS pkg_org ON pkg (owner_org, state, private);
 CREATE INDEX IF NOT EXISTS pkg_license ON pkg (license_id);
 CREATE TABLE IF NOT EXISTS pkg_tag (pkg INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (pkg, tag)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pkg_tag_tag ON pkg_tag (tag, pkg);
@@ -42,7 +43,7 @@ CREATE TABLE IF NOT EXISTS pkg_extra (pkg INTEGER NOT NULL, key TEXT NOT NULL, v
 CREATE INDEX IF NOT EXISTS pkg_extra_kv ON pkg_extra (key, value, pkg);
 CREATE TABLE IF NOT EXISTS res (id TEXT PRIMARY KEY, pkg INTEGER NOT NULL, position INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS res_pkg ON res (pkg);
-CREATE VIRTUAL TABLE IF NOT EXISTS pkg_fts USING fts5 (name, title, tags, groups, notes, text, prefix='1');
+CREATE VIRTUAL TABLE IF NOT EXISTS pkg_fts USING fts5 (name, title, tags, groups, notes, text, kw, vis, prefix='1');
 CREATE TABLE IF NOT EXISTS tag (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS grp (
     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, is_organization INTEGER NOT NULL, title TEXT NOT NULL,
@@ -85,7 +86,7 @@ class Store:
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute("PRAGMA cache_size=-65536")
             conn.execute("PRAGMA temp_store=MEMORY")
-            conn.execute("PRAGMA mmap_size=268435456")
+            conn.execute("PRAGMA mmap_size=2147418112")  # address space, not memory: reads skip the pager copy
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

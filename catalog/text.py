@@ -23,8 +23,8 @@ _WORD = re.compile(r"\w", re.UNICODE)
 
 
 def normalize(text: str) -> str:
-    """NFKC folds full-width ASCII and half-width kana, as people type both."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC folds full-width ASCII and half-width kana, as people type both. ǂ is reserved for keyword tokens."""
+    return unicodedata.normalize("NFKC", text).replace("\u01c2", "")
 
 
 def _bigrams(run: str, closing_unigram: bool) -> list[str]:

@@ -14,6 +14,11 @@ def now() -> str:
     return datetime.now(timezone.utc).replace(tzinfo=None).strftime(FORMAT)
 
 
+def after(value: str) -> str:
+    """The timestamp 1 µs after ``value``."""
+    return (datetime.strptime(value, FORMAT) + timedelta(microseconds=1)).strftime(FORMAT)
+
+
 def minutes_ago(minutes: int) -> str:
     return (datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(minutes=minutes)).strftime(FORMAT)
 

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from catalog import files, resources
 from catalog.actions import get_action
+from catalog.caller import context_for
 from catalog.errors import NotAuthorized, NotFound
 
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -34,16 +35,10 @@ def routes() -> list[Route]:
     ]
 
 
-def _context(request: Request):
-    from catalog.app import context_for  # app imports this module; the caller is resolved the same way
-
-    return context_for(request)
-
-
 async def home(request: Request) -> Response:
     """The newest datasets with their organization and download links, and a search box."""
     q = request.query_params.get("q", "")
-    result = await run_in_threadpool(get_action("package_search"), _context(request),
+    result = await run_in_threadpool(get_action("package_search"), context_for(request),
                                      {"q": q, "rows": 50, "sort": "score desc, metadata_modified desc" if q else
                                       "metadata_modified desc", "facet.field": '["organization"]'})
     html = _templates.get_template("index.html").render(q=q, result=result)
@@ -54,7 +49,7 @@ async def download(request: Request) -> Response:
     """An uploaded file, with ETag/Last-Modified (304 on revalidation), byte ranges and an RFC 6266 file name."""
     res_id = request.path_params["res_id"]
     try:
-        res = await run_in_threadpool(get_action("resource_show"), _context(request), {"id": res_id})
+        res = await run_in_threadpool(get_action("resource_show"), context_for(request), {"id": res_id})
     except NotFound:
         return PlainTextResponse("Not found", 404)
     except NotAuthorized:
@@ -98,7 +93,7 @@ async def metrics(request: Request) -> Response:
     render = _optional("catalog.metrics", "prometheus_text")
     if render is None:
         return PlainTextResponse("Not found", 404)
-    text = await run_in_threadpool(render, _context(request))
+    text = await run_in_threadpool(render, context_for(request))
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
@@ -107,7 +102,7 @@ async def dcat_catalog(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if render is None or fmt not in _DCAT_TYPES:
         return PlainTextResponse("Not found", 404)
-    body = await run_in_threadpool(render, _context(request), fmt, dict(request.query_params))
+    body = await run_in_threadpool(render, context_for(request), fmt, dict(request.query_params))
     return _dcat_response(body, fmt)
 
 
@@ -117,7 +112,7 @@ async def dcat_dataset(request: Request) -> Response:
     if render is None or fmt not in _DCAT_TYPES:
         return PlainTextResponse("Not found", 404)
     try:
-        body = await run_in_threadpool(render, _context(request), request.path_params["pkg_id"], fmt)
+        body = await run_in_threadpool(render, context_for(request), request.path_params["pkg_id"], fmt)
     except NotFound:
         return PlainTextResponse("Not found", 404)
     except NotAuthorized:

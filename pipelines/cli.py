@@ -13,7 +13,7 @@ from rich.table import Table
 from pipelines.home import DEFAULT_DATASETS, resolve_home
 
 console = Console(stderr=True)
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)  # pipes get full lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,7 +109,7 @@ def _print_summary(summary) -> None:
              "blocked": "[yellow]差止 blocked[/]", "failed": "[red]失敗 failed[/]"}
     t = Table(title=f"取込結果 / ingest summary ({summary.seconds:.1f} s)")
     for col in ("dataset", "status", "rows", "errors", "warnings", "version", "reason"):
-        t.add_column(col)
+        t.add_column(col, overflow="fold")
     for o in summary.outcomes:
         t.add_row(o.id, icons[o.status], str(o.rows if o.rows is not None else "-"), str(o.errors),
                   str(o.warnings), o.version or "-", o.reason)

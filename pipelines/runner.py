@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipelines.automation import dataset_selection
@@ -132,7 +133,7 @@ def _run(defs: dg.Definitions, instance: dg.DagsterInstance, selection: dg.Asset
 def _show_progress(instance: dg.DagsterInstance, tag: str, thread: threading.Thread, label: str) -> None:
     """Poll the run's event log and advance a progress bar per finished step."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False) as bar:
+    with Progress(*columns, transient=False, console=Console(stderr=True)) as bar:
         task = bar.add_task(label, total=None)
         run_id, seen = None, set()
         while thread.is_alive():

@@ -136,8 +136,11 @@ def time_ok(series: pd.Series) -> pd.Series:
     return _fullmatch(series, r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
 
 
+URL = r"https?://[A-Za-z0-9\-._~%]+(?::[0-9]+)?(?:[/?#][^ \t\r\n　]*)?"    # no \s: it forces Python's re
+
+
 def url_ok(series: pd.Series) -> pd.Series:
-    return _fullmatch(series, r"https?://[A-Za-z0-9\-._~%]+(?::[0-9]+)?(?:[/?#][^\s]*)?")
+    return _fullmatch(series, URL)
 
 
 def email_ok(series: pd.Series) -> pd.Series:
@@ -145,7 +148,9 @@ def email_ok(series: pd.Series) -> pd.Series:
 
 
 # 全角カナ: katakana, prolonged sound mark, middle dot, spaces and full-width digits (施設名の「第２」など).
-KATAKANA = r"[\u30A1-\u30FA\u30FC-\u30FE・＝ 　０-９（）]+"
+# Literal characters (ァ-ヺ = U+30A1–U+30FA, ー-ヾ = U+30FC–U+30FE), not \u escapes: pandas sends escaped
+# patterns to Python's re instead of Arrow's RE2, ~10× slower on big columns.
+KATAKANA = "[ァ-ヺー-ヾ・＝ 　０-９（）]+"
 
 
 def katakana_ok(series: pd.Series) -> pd.Series:

@@ -22,18 +22,26 @@ _GROUPED = r"(?<![0-9])(?<![0-9][ -])([0-9]{4})[ -]([0-9]{4})[ -]([0-9]{4})(?![ 
 _BARE = r"(?<![0-9])(?<![0-9][ -])([0-9]{4})[ -]?([0-9]{4})[ -]?([0-9]{4})(?![ -]?[0-9])"
 
 
+# RE2-friendly screens (no look-around), also matching full-width digits and separators before NFKC.
+_D4 = "[0-9０-９]{4}"
+_SCREEN_GROUPED = f"{_D4}[ 　\\-－]{_D4}[ 　\\-－]{_D4}"
+_SCREEN_BARE = f"{_D4}[ 　\\-－]?{_D4}[ 　\\-－]?{_D4}"
+
+
 def _nfkc(series: pd.Series) -> pd.Series:
     return series.astype("string").str.normalize("NFKC")
 
 
 def mynumber_free(series: pd.Series, context: bool) -> pd.Series:
     """False where the value holds a 12-digit number with a valid My Number check digit in a telling form."""
-    t = _nfkc(series)
-    parts = t.str.extract(_BARE if context else _GROUPED)
+    t = series.astype("string")
+    # Cheap Arrow (RE2) screen first; NFKC and the look-around regex run only on rows with a 4-digit run.
+    maybe = t.str.contains(_SCREEN_BARE if context else _SCREEN_GROUPED, regex=True).fillna(False).astype(bool)
+    parts = t[maybe].str.normalize("NFKC").str.extract(_BARE if context else _GROUPED)
     found = parts.notna().all(axis=1)
     digits = parts[found].agg("".join, axis=1)
     hit = pd.Series(False, index=series.index)
-    hit[found] = mynumber_valid(digits)
+    hit[digits.index] = mynumber_valid(digits)
     return ~hit
 
 
@@ -53,7 +61,11 @@ def _email_re() -> str:
 
 
 def personal_email_free(series: pd.Series) -> pd.Series:
-    return ~_nfkc(series).str.contains(_email_re(), regex=True).fillna(False).astype(bool)
+    t = series.astype("string")
+    maybe = t.str.contains("[@＠]", regex=True).fillna(False).astype(bool)     # screen before the slow regex
+    hit = pd.Series(False, index=series.index)
+    hit[maybe] = _nfkc(t[maybe]).str.contains(_email_re(), regex=True).fillna(False).astype(bool)
+    return ~hit
 
 
 # Names of individuals (heuristic; only run on columns that name a representative/establisher/owner)

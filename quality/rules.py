@@ -14,8 +14,8 @@ import great_expectations.expectations as gxe
 import yaml
 
 from quality import expectations as jx
-from quality.personal import MYNUMBER_COLUMN
 from quality.catalogue import FINDING_TYPES, message
+from quality.personal import MYNUMBER_COLUMN
 from quality.standards import Column, Standard, header_key, list_standards, load_standard
 
 JAPAN = {"latitude": (20.0, 46.0), "longitude": (122.0, 154.0)}
@@ -24,7 +24,7 @@ PERSONAL_COLUMN = re.compile(r"代表者|設置者|営業者|開設者|所有者
                              re.IGNORECASE)
 # Column types whose values are never free text (no My Number / e-mail scan needed).
 NOT_TEXT = {"lg_code", "latitude", "longitude", "phone", "corporate_number", "date", "time", "integer", "number",
-            "postal_code"}
+            "postal_code", "url"}
 
 
 BBOX_PAD = 0.01   # degrees (~1 km) on top of the hand-made boxes: a border point must never be flagged wrongly
@@ -34,8 +34,9 @@ BBOX_PAD = 0.01   # degrees (~1 km) on top of the hand-made boxes: a border poin
 def tokyo_bbox() -> dict[str, tuple[float, float, float, float]]:
     """Publisher code → (lat_min, lat_max, lon_min, lon_max), padded."""
     raw = yaml.safe_load((Path(__file__).parent / "data" / "tokyo_bbox.yaml").read_text("utf-8"))
-    p = BBOX_PAD
-    return {str(k): (round(a - p, 4), round(b + p, 4), round(c - p, 4), round(d + p, 4)) for k, (a, b, c, d) in raw.items()}
+    p, (la0, la1), (lo0, lo1) = BBOX_PAD, JAPAN["latitude"], JAPAN["longitude"]
+    return {str(k): (round(max(a - p, la0), 4), round(min(b + p, la1), 4), round(max(c - p, lo0), 4),
+                     round(min(d + p, lo1), 4)) for k, (a, b, c, d) in raw.items()}
 
 
 @cache
@@ -68,8 +69,8 @@ class _Builder:
 
     def __init__(self, overrides: dict | None):
         overrides = overrides or {}
-        self.disabled = set(overrides.get("disable", ()))
-        self.warn = set(overrides.get("warn", ()))
+        self.disabled = set(overrides.get("disable") or ())
+        self.warn = set(overrides.get("warn") or ())
         self.expectations: list = []
 
     def add(self, cls, ftype: str, column: str, extra: str = "", **kwargs) -> None:
@@ -124,7 +125,7 @@ def build_expectations(profile: TableProfile, standard: Standard | None, *, publ
 
 def required_columns(standard: Standard | None, overrides: dict | None) -> list[str]:
     req = list(standard.required) if standard else []
-    return req + [c for c in (overrides or {}).get("required", ()) if c not in req]
+    return req + [c for c in (overrides or {}).get("required") or () if c not in req]
 
 
 def _structure(b: _Builder, columns: list[str], standard: Standard | None, overrides: dict) -> None:

@@ -120,17 +120,14 @@ def map_headers(headers: list[str], standard: Standard,
 def match_standard(headers: list[str]) -> list[tuple[str, float, dict[str, str]]]:
     """Rank all standards by how well ``headers`` fit them: ``[(slug, score, mapping)]``, best first.
 
-    score = mapped headers / max(len(headers), required columns) — a file that covers few of a standard's
-    columns but all of its own headers still scores below one that covers a wide standard fully.
+    score = share of the headers that map onto the standard (0–1). Ties — common when a file has only the
+    shared facility head (名称, 住所, 緯度 …) — go to the standard with more of its own specific columns matched.
     """
     ranked = []
     for slug in list_standards():
-        std = load_standard(slug)
-        mapping, _ = map_headers(headers, std)
-        specific = len([t for t in mapping.values() if t not in _COMMON])
-        denom = max(len(headers), 1)
-        score = round(len(mapping) / denom, 3)
-        ranked.append((slug, score, specific, mapping))
+        mapping, _ = map_headers(headers, load_standard(slug))
+        specific = sum(1 for target in mapping.values() if target not in _COMMON)
+        ranked.append((slug, round(len(mapping) / max(len(headers), 1), 3), specific, mapping))
     ranked.sort(key=lambda r: (-r[1], -r[2], r[0]))
     return [(slug, score, mapping) for slug, score, _, mapping in ranked]
 

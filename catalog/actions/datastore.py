@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import datastore as _ds
+from catalog import datastore_files as _files
 from catalog import datastore_query as _dq
 from catalog import datastore_results as _dr
 from catalog import datastore_sql as _dsql
@@ -44,9 +45,12 @@ def datastore_search(context: Context, data_dict: dict) -> dict:
     table = _table(context, str(resource_id), f'Resource "{resource_id}" was not found.')
     search = _dq.parse(data_dict, table)
     matches = table.index.match(search.terms) if search.terms else None
-    page, paged = _dq.candidates(search, matches) if matches is not None else (None, False)
-    register = {"_q": page} if page is not None else None
-    columns, rows = _run(*_dq.page_sql(search, paged), register=register, slow="Search took too long")
+    direct = _dq.direct_page(search, matches)
+    if direct is not None:
+        columns, rows = _dq.take(search, *direct)
+    else:
+        register = {"_q": matches} if matches is not None else None
+        columns, rows = _run(*_dq.page_sql(search), register=register, slow="Search took too long")
     result = _search_result(search, columns, rows)
     result["_links"] = _dr.links(data_dict, search.limit, search.offset)
     if search.include_total:
@@ -122,7 +126,7 @@ def _table(context: Context, resource_id: str, not_found: str | None) -> _ds.Tab
 
 def _source(context: Context, resource: dict) -> Path | None:
     """The Parquet file to serve for a resource (see the module docstring for the rule)."""
-    path = _ds.uploaded_file(context.home, resource["id"])
+    path = _files.uploaded_file(context.home, resource["id"])
     if path is None:
         return None
     kind = (resource.get("format") or path.suffix.lstrip(".")).upper()
@@ -130,19 +134,19 @@ def _source(context: Context, resource: dict) -> Path | None:
         return path
     if kind != "CSV" and path.suffix.lower() != ".csv":
         return None
-    return _sibling_parquet(context, resource, path) or _ds.csv_as_parquet(context.home, resource["id"], path)
+    return _sibling_parquet(context, resource, path) or _files.csv_as_parquet(context.home, resource["id"], path)
 
 
 def _sibling_parquet(context: Context, resource: dict, csv_path: Path) -> Path | None:
     from catalog.actions import get_action
 
-    header = _ds.csv_header(csv_path)
+    header = _files.csv_header(csv_path)
     package = get_action("package_show")(context, {"id": resource["package_id"]})
     for other in package.get("resources", []):
         if other["id"] == resource["id"] or (other.get("format") or "").upper() != "PARQUET":
             continue
-        path = _ds.uploaded_file(context.home, other["id"])
-        if path is not None and path.suffix.lower() == ".parquet" and _ds.parquet_columns(path) == header:
+        path = _files.uploaded_file(context.home, other["id"])
+        if path is not None and path.suffix.lower() == ".parquet" and _files.parquet_columns(path) == header:
             return path
     return None
 

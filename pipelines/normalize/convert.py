@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.normalize import coords, dates, text, times
+from pipelines.normalize import coords, dates, numbers, text, times
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import OutColumn, Plan
 
@@ -22,6 +22,12 @@ ARROW_TYPES = {"date": pa.date32(), "integer": pa.int64(), "number": pa.float64(
                "longitude": pa.float64(), "datetime": pa.timestamp("us")}
 FAILURE = {"date": "invalid-date", "time": "invalid-time", "integer": "invalid-integer", "number": "invalid-number",
            "datetime": "invalid-datetime", "latitude": "invalid-coordinate", "longitude": "invalid-coordinate"}
+# flags read off the cached parse table: (finding type, which parsed values)
+LOOKUP_FLAGS = {
+    "date": ("era-overflow", pl.col("era_overflow")),
+    "time": ("time-range-split", pl.col("time").is_null() & pl.col("start").is_not_null()),
+    "time_end": ("invalid-time", pl.col("start").is_not_null() & pl.col("end").is_null()),   # 9:00～25:00
+}
 PARSERS = {"date": dates.parse_dates, "time": times.parse_times, "time_end": times.parse_times}
 MAX_CACHE = 2_000_000          # distinct values remembered per column; beyond that, start over
 
@@ -44,8 +50,7 @@ class Normalizer:
         for c in self.plan.columns:
             raw = table.column(c.source).combine_chunks()
             out[c.name] = self._convert(c, raw)
-            if c.kind in FAILURE:
-                self._log_failures(c, raw, out[c.name], rows)
+            self._log_failures(c, raw, out[c.name], rows)
         self._fix_coordinates(out, rows)
         arrays = [out[c.name] for c in self.plan.columns] + [rows.combine_chunks()]
         return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, self.schema)], schema=self.schema)
@@ -56,9 +61,9 @@ class Normalizer:
         if c.kind in ("code", "halfwidth"):
             return _strip(text.fold_array(raw, code=c.kind == "code"))
         if c.kind == "kana":
-            return _nfkc_where(raw, r"[\uff61-\uff9f]")          # half-width katakana only
+            return _nfkc_where(raw, "[\uff61-\uff9f]")          # half-width katakana only (RE2: literal chars)
         if c.kind in ("integer", "number", "latitude", "longitude"):
-            return _number(raw, c)
+            return numbers.to_number(raw, "integer" if c.kind == "integer" else "number", c.part)
         if c.kind == "datetime":
             s = pl.Series(text.fold_array(raw)).str.strip_chars().str.replace_all("/", "-")
             return s.str.to_datetime(strict=False, time_unit="us").to_arrow()
@@ -71,7 +76,7 @@ class Normalizer:
         known = self._cache.get(key)
         distinct = values.drop_nulls().unique()
         new = distinct if known is None else distinct.filter(~distinct.is_in(known["raw"].implode()))
-        if new.len():
+        if new.len() or known is None:
             parsed = PARSERS[c.kind](new)
             known = parsed if known is None or known.height > MAX_CACHE else pl.concat([known, parsed])
             self._cache[key] = known
@@ -81,24 +86,19 @@ class Normalizer:
         return joined["end" if c.kind == "time_end" else "date"].to_arrow()
 
     def _log_failures(self, c: OutColumn, raw: pa.Array, out: pa.Array, rows) -> None:
-        bad = pc.and_(pc.is_valid(raw), pc.is_null(out))
-        n = pc.sum(bad).as_py() or 0
-        if n:
-            self.log.add(FAILURE[c.kind], c.name, _first(rows, bad), _examples(raw, bad), count=n)
-        if c.kind in ("date", "time"):
-            self._log_lookup_flags(c, raw, rows)
+        if c.kind in FAILURE:
+            bad = pc.and_(pc.is_valid(raw), pc.is_null(out))
+            self._log(FAILURE[c.kind], c.name, raw, bad, rows)
+        if c.kind in LOOKUP_FLAGS:
+            kind, flagged = LOOKUP_FLAGS[c.kind]
+            table = self._cache[(c.source, "date" if c.kind == "date" else "time")].filter(flagged)
+            if table.height:
+                self._log(kind, c.name, raw, pc.is_in(raw, value_set=table["raw"].to_arrow().cast(pa.string())), rows)
 
-    def _log_lookup_flags(self, c: OutColumn, raw: pa.Array, rows) -> None:
-        """era-overflow (date) and time-range-split (time), read off the cached parse table."""
-        table = self._cache[(c.source, "date" if c.kind == "date" else "time")]
-        flagged = table.filter("era_overflow") if c.kind == "date" else \
-            table.filter(pl.col("time").is_null() & pl.col("start").is_not_null())
-        if flagged.height:
-            hit = pc.is_in(raw, value_set=flagged["raw"].to_arrow().cast(pa.string()))
-            n = pc.sum(hit).as_py() or 0
-            if n:
-                kind = "era-overflow" if c.kind == "date" else "time-range-split"
-                self.log.add(kind, c.name, _first(rows, hit), _examples(raw, hit), count=n)
+    def _log(self, kind: str, column: str, raw: pa.Array, mask: pa.Array, rows) -> None:
+        n = pc.sum(mask).as_py() or 0
+        if n:
+            self.log.add(kind, column, _first(rows, mask), _examples(raw, mask), count=n)
 
     def _fix_coordinates(self, out: dict, rows) -> None:
         lat = next((c.name for c in self.plan.columns if c.kind == "latitude"), None)
@@ -124,23 +124,6 @@ def _nfkc_where(arr: pa.Array, pattern: str) -> pa.Array:
     if not pc.any(hit).as_py():
         return arr
     return pc.replace_with_mask(arr, hit, pc.utf8_normalize(arr.filter(hit), "NFKC"))
-
-
-def _number(raw: pa.Array, c: OutColumn) -> pa.Array:
-    """Plain cast first; only values that fail it are folded (全角, U+3000, thousands commas) and retried."""
-    target = pl.Int64 if c.kind == "integer" else pl.Float64
-    s = pl.Series(raw)
-    if c.part is not None:                                  # one half of a "lat,lon" cell
-        s = pl.Series(text.fold_array(raw)).str.extract(coords.PAIR, c.part + 1)
-    out = s.cast(target, strict=False)
-    retry = out.is_null() & s.is_not_null()
-    if retry.any():
-        idx = retry.arg_true()
-        fixed = pl.Series(text.fold_array(s.gather(idx).to_arrow())).str.replace_all(r"[\s,°度]", "")
-        if c.kind == "integer":
-            fixed = fixed.str.replace(r"^([+-]?\d+)\.0*$", "$1")
-        out = out.scatter(idx, fixed.cast(target, strict=False))
-    return out.to_arrow()
 
 
 def _first(rows, mask: pa.Array, n: int = 50) -> list[int]:

@@ -1,7 +1,7 @@
-"""緯度/経度 → float64 degrees (GIF DS-444).
+"""緯度/経度 checks after parsing (``numbers.to_number``; GIF DS-444: decimal degrees).
 
-Real files put ``"34.34092056,134.04522972"`` in one cell (Takamatsu), write longitude first (Taitō), or use
-``0`` as a placeholder (Takamatsu cultural properties). A pair cell is split by ``parse(expr, part)``;
+Real files put ``"34.34092056,134.04522972"`` in one cell (Takamatsu; split by ``numbers.to_number(part=…)``),
+write longitude first (Taitō), or use ``0`` as a placeholder (Takamatsu cultural properties).
 ``fix_coordinates`` swaps a row whose latitude is outside ±90 while its longitude is inside (in Japan
 lat 20–46, lon 122–154, so a swap is unambiguous), and turns 0 into null — both reported.
 """
@@ -9,19 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.normalize import text
 from pipelines.normalize.findings import FindingLog
 
 ROW = "_row"
-PAIR = r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*[,、]\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$"
-
-
-def parse(raw: pl.Expr, part: int | None = None) -> pl.Expr:
-    """A coordinate cell as Float64 (full-width digits folded); with ``part`` 0/1, one half of a pair cell."""
-    s = text.halfwidth(raw).str.replace_all(r"[\s°度]", "")
-    if part is not None:
-        s = text.halfwidth(raw).str.extract(PAIR, part + 1)
-    return s.cast(pl.Float64, strict=False)
 
 
 def fix_coordinates(df: pl.DataFrame, names: tuple[str | None, str | None], log: FindingLog) -> pl.DataFrame:

@@ -64,38 +64,45 @@ def _number(expr: pl.Expr) -> pl.Expr:
 
 
 def _ymd(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
-    """A date from integer parts; impossible dates (2月30日, month 13) become null."""
-    parts = [p.cast(pl.String).str.zfill(w) for p, w in ((y, 4), (m, 2), (d, 2))]
-    return pl.format("{}-{}-{}", *parts).str.to_date("%Y-%m-%d", strict=False)
+    """A date from integer parts, computed numerically; impossible dates (2月30日, month 13) become null."""
+    first = pl.date(y.clip(1, 9999), m.clip(1, 12), 1)
+    ok = y.is_between(1, 9999) & m.is_between(1, 12) & (d >= 1) & (d <= first.dt.month_end().dt.day())
+    return pl.when(ok).then(first + pl.duration(days=d - 1))
 
 
-def parse_frame(raw: pl.Expr) -> list[pl.Expr]:
-    """Expressions giving ``date`` (Date) and ``era_overflow`` (bool) for the string column ``raw``."""
-    s = text.nfkc(raw).str.strip_chars(text.WHITESPACE)
-    g = {k: s.str.extract_groups(p) for k, p in PATTERNS.items()}
-    era_name = g["era"].struct.field("1").str.to_uppercase().replace(ERA_LETTERS)
-    era_offset = era_name.replace_strict({k: v[0] for k, v in ERAS.items()}, default=None, return_dtype=pl.Int32)
-    era_year = _number(g["era"].struct.field("2"))
-    era_date = _ymd(pl.when(era_year > 0).then(era_offset + era_year), _number(g["era"].struct.field("3")),
-                    _number(g["era"].struct.field("4")))
-    start = era_name.replace_strict({k: v[1] for k, v in ERAS.items()}, default=None, return_dtype=pl.Date)
-    end = era_name.replace_strict({k: v[2] for k, v in ERAS.items()}, default=None, return_dtype=pl.Date)
-    ymd = [g["ymd"].struct.field(str(i)).cast(pl.Int32) for i in (1, 2, 3)]
-    us = [g["us"].struct.field(str(i)).cast(pl.Int32) for i in (3, 1, 2)]
-    compact = [g["compact"].struct.field(str(i)).cast(pl.Int32) for i in (1, 2, 3)]
-    serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=g["serial"].struct.field("1").cast(pl.Int32))
-    date = pl.coalesce(
-        pl.when(era_date >= start).then(era_date), _ymd(*ymd), _ymd(*us), _ymd(*compact), serial.cast(pl.Date),
-    )
-    return [date.alias("date"), (era_date >= end).fill_null(False).alias("era_overflow")]
+def _era_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``date``/``era_overflow`` for 和暦 strings in ``_s``; staged so each regex and lookup runs once."""
+    frame = frame.with_columns(pl.col("_s").str.extract_groups(PATTERNS["era"]).alias("_g"))
+    frame = frame.with_columns(
+        pl.col("_g").struct.field("1").str.to_uppercase().replace(ERA_LETTERS).alias("_era"),
+        *[_number(pl.col("_g").struct.field(str(i))).alias(f"_n{i}") for i in (2, 3, 4)])
+    era = {k: pl.Series([v[i] for v in ERAS.values()]) for k, i in (("_offset", 0), ("_start", 1), ("_end", 2))}
+    frame = frame.with_columns(
+        pl.col("_era").replace_strict(list(ERAS), era[k], default=None, return_dtype=era[k].dtype).alias(k)
+        for k in era)
+    frame = frame.with_columns(
+        _ymd(pl.when(pl.col("_n2") > 0).then(pl.col("_offset") + pl.col("_n2")), pl.col("_n3"), pl.col("_n4"))
+        .alias("_d"))
+    return frame.with_columns(pl.when(pl.col("_d") >= pl.col("_start")).then(pl.col("_d")).alias("date"),
+                              (pl.col("_d") >= pl.col("_end")).fill_null(False).alias("era_overflow"))
+
+
+def _western_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    frame = frame.with_columns(pl.col("_s").str.extract_groups(PATTERNS[k]).alias(k)
+                               for k in ("ymd", "us", "compact", "serial"))
+    part = {k: [pl.col(k).struct.field(str(i)).cast(pl.Int32) for i in (1, 2, 3)] for k in ("ymd", "us", "compact")}
+    m, d, y = part["us"]
+    serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=pl.col("serial").struct.field("1").cast(pl.Int32))
+    date = pl.coalesce(_ymd(*part["ymd"]), _ymd(y, m, d), _ymd(*part["compact"]), serial.cast(pl.Date))
+    return frame.with_columns(date.alias("date"), pl.lit(False).alias("era_overflow"))
 
 
 def parse_dates(values: pl.Series) -> pl.DataFrame:
-    """``raw``, ``date``, ``era_overflow`` for each value (use on distinct values, then join back)."""
-    frame = pl.DataFrame({"raw": values.cast(pl.String)})
-    return frame.with_columns(parse_frame(pl.col("raw")))
+    """``raw``, ``date``, ``era_overflow`` for each value, in order (use on distinct values, then join back).
 
-
-def to_date(values: pl.Series) -> pl.Series:
-    """Convenience for tests and callers with a few values: the parsed dates, null where unparseable."""
-    return parse_dates(values)["date"]
+    Values starting with a digit only try the western forms, the others only 和暦: half the regex work."""
+    s = pl.col("raw").str.normalize("NFKC").str.strip_chars(text.WHITESPACE)
+    frame = pl.DataFrame({"raw": values.cast(pl.String)}).with_row_index("_i").with_columns(s.alias("_s"))
+    digit = pl.col("_s").str.contains("^[0-9]").fill_null(False)
+    parts = [_era_frame(frame.filter(~digit)), _western_frame(frame.filter(digit))]
+    return pl.concat([p.select("_i", "raw", "date", "era_overflow") for p in parts]).sort("_i").drop("_i")

@@ -43,12 +43,6 @@ def halfwidth(expr: pl.Expr, *, dashes: str = DASHES) -> pl.Expr:
     return expr.str.replace_many(list(table), list(table.values()))
 
 
-def strip(expr: pl.Expr) -> pl.Expr:
-    """Trim ASCII and ideographic spaces; an empty cell becomes null."""
-    stripped = expr.str.strip_chars(WHITESPACE)
-    return pl.when(stripped.str.len_bytes() > 0).then(stripped)
-
-
 def nfkc(expr: pl.Expr) -> pl.Expr:
     return expr.str.normalize("NFKC")
 
@@ -84,19 +78,22 @@ _THREE_BYTE[b"\xe3\x80\x80"] = " "
 _CODE_EXTRA = {ch.encode("utf-8"): "-" for ch in "\u30fc\uff70\u2500"}
 
 
-def _replacements(code: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Lookup keyed by the 3 UTF-8 bytes packed into an int: (sorted keys, replacement bytes)."""
+def _replacements(code: bool) -> np.ndarray:
+    """Lookup table [lead byte, 2nd byte, 3rd byte] → replacement ASCII byte (0 = not folded)."""
     table = {bytes([0xEF, 0xBC, b]): chr(b - 0x60) for b in range(0x81, 0xC0)}
     table.update({bytes([0xEF, 0xBD, b]): chr(b - 0x20) for b in range(0x80, 0x9F)})
     table.update(_THREE_BYTE)
     if code:
         table.update(_CODE_EXTRA)
-    keys = np.array([int.from_bytes(k, "big") for k in table], dtype=np.int64)
-    vals = np.array([ord(v) for v in table.values()], dtype=np.uint8)
-    order = np.argsort(keys)
-    return keys[order], vals[order]
+    lut = np.zeros((3, 64, 64), np.uint8)           # continuation bytes are 0x80-0xBF: index by the low 6 bits
+    for key, repl in table.items():
+        lut[_LEADS.index(key[0]), key[1] & 0x3F, key[2] & 0x3F] = ord(repl)
+    return lut
 
 
+_LEADS = (0xEF, 0xE3, 0xE2)
+_LEAD_INDEX = np.full(256, 255, np.uint8)
+_LEAD_INDEX[list(_LEADS)] = [0, 1, 2]
 _TABLES = {False: _replacements(False), True: _replacements(True)}
 
 
@@ -123,21 +120,19 @@ def _plain_string(arr: pa.Array) -> pa.Array:
 
 
 def _fold_bytes(arr: pa.Array, offsets: np.ndarray, data: np.ndarray, code: bool) -> pa.Array:
-    keys, vals = _TABLES[code]
-    lead = np.flatnonzero((data[:-2] == 0xEF) | (data[:-2] == 0xE3) | (data[:-2] == 0xE2)) if data.size > 2 \
-        else np.empty(0, np.int64)
-    packed = (data[lead].astype(np.int64) << 16) | (data[lead + 1].astype(np.int64) << 8) | data[lead + 2]
-    idx = np.clip(np.searchsorted(keys, packed), 0, keys.size - 1)
-    hit = keys[idx] == packed
-    lead, repl = lead[hit], vals[idx[hit]]
+    if data.size < 3:
+        return arr
+    kind = _LEAD_INDEX[data[:-2]]
+    lead = np.flatnonzero(kind != 255)
+    repl = _TABLES[code][kind[lead], data[lead + 1] & 0x3F, data[lead + 2] & 0x3F]
+    lead, repl = lead[repl != 0], repl[repl != 0]
     if not lead.size:
         return arr
     out = data.copy()
     out[lead] = repl
     keep = np.ones(out.size, bool)
     keep[lead + 1] = keep[lead + 2] = False
-    removed = np.concatenate((lead + 1, lead + 2))
-    removed.sort()
-    new_offsets = (offsets - np.searchsorted(removed, offsets)).astype(np.int32)
+    # every folded character shrinks by 2 bytes, and never spans two values
+    new_offsets = (offsets - 2 * np.searchsorted(lead, offsets)).astype(np.int32)
     return pa.Array.from_buffers(pa.string(), len(arr), [arr.buffers()[0], pa.py_buffer(new_offsets),
                                                           pa.py_buffer(out[keep])], arr.null_count, arr.offset)

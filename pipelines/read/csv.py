@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from pipelines.normalize.findings import FindingLog
 from pipelines.read.encoding import CHUNK_BYTES, iter_decoded
-from pipelines.read.records import RecordScanner
+from pipelines.read.records import RecordScanner, field_counts
 from pipelines.read.sniff import CsvLayout
 
 ROW = "_row"
@@ -47,25 +47,26 @@ def stream_csv(path: Path, layout: CsvLayout, log: FindingLog,
     terminator the scanner saw and that block is parsed by Arrow's (multi-threaded, GIL-free) CSV parser.
     Parsing whole blocks from memory avoids Arrow calling back into Python for every read.
     """
-    scanner = RecordScanner(layout.data_line, layout.delimiter, layout.quote, len(layout.names))
+    scanner = RecordScanner(layout.data_line, layout.delimiter, layout.quote)
     buf, base = bytearray(), 0
     for data in utf8_chunks(path, layout):
         scanner.feed(data)
         buf += data
         if (scanner.pending >= rows_per_group or len(buf) >= MAX_BLOCK_BYTES) and scanner.last_end >= base:
             cut = scanner.last_end + 1 - base
-            yield parse_block(bytes(buf[:cut]), layout, scanner, log)
+            yield parse_block(bytes(buf[:cut]), base, layout, scanner, log)
             del buf[:cut]
             base += cut
     scanner.finish()
-    if buf.strip():
-        yield parse_block(bytes(buf), layout, scanner, log)
+    if scanner.pending:
+        yield parse_block(bytes(buf), base, layout, scanner, log)
 
 
-def parse_block(block: bytes, layout: CsvLayout, scanner: RecordScanner, log: FindingLog) -> pa.Table:
+def parse_block(block: bytes, base: int, layout: CsvLayout, scanner: RecordScanner, log: FindingLog) -> pa.Table:
     """One block of whole records → table with ``_row``; rows Arrow rejects for their field count are
     rescued (padded or trimmed, and logged) so no record is lost."""
     ncols = len(layout.names)
+    lines, ends = scanner.take_until(base + len(block))
     rejected: list[str] = []
     table = pacsv.read_csv(
         pa.py_buffer(block),
@@ -76,27 +77,25 @@ def parse_block(block: bytes, layout: CsvLayout, scanner: RecordScanner, log: Fi
         convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(ncols)},
                                              strings_can_be_null=True, quoted_strings_can_be_null=True,
                                              null_values=[""], check_utf8=False),
-    )
-    table = _with_rows(table, layout.names, scanner, log)
-    if rejected:
-        table = pa.concat_tables([table, _rescue(rejected, layout, scanner, log)])
-    return table
+    ).rename_columns(layout.names)
+    if not rejected:
+        return _with_rows(table, lines, log)
+    good = field_counts(block, ends - base, layout.delimiter, layout.quote) == ncols
+    rescued = _rescue(rejected, lines[~good], layout, log)
+    return pa.concat_tables([_with_rows(table, lines[good], log), rescued])
 
 
-def _with_rows(table: pa.Table, names: list[str], scanner: RecordScanner, log: FindingLog) -> pa.Table:
-    table = table.rename_columns(names)
-    rows = scanner.take(table.num_rows)
-    if rows.size < table.num_rows:               # the scanner and Arrow disagree (a stray quote): never invent
-        log.add("row-numbers-approximate", None, count=table.num_rows - rows.size)
-        rows = np.concatenate((rows, np.full(table.num_rows - rows.size, -1)))
-    return table.append_column(ROW, pa.array(rows, pa.int64(), mask=rows < 0))
+def _with_rows(table: pa.Table, lines: np.ndarray, log: FindingLog) -> pa.Table:
+    if lines.size != table.num_rows:            # the scanner and Arrow disagree (a stray quote): never invent
+        log.add("row-numbers-approximate", None, count=abs(table.num_rows - lines.size))
+        lines = np.resize(np.full(1, -1), table.num_rows)
+    return table.append_column(ROW, pa.array(lines, pa.int64(), mask=lines < 0))
 
 
-def _rescue(rejected: list[str], layout: CsvLayout, scanner: RecordScanner, log: FindingLog) -> pa.Table:
+def _rescue(rejected: list[str], lines: np.ndarray, layout: CsvLayout, log: FindingLog) -> pa.Table:
     """Rows with too few fields are padded with nulls, rows with too many lose the (logged) extras."""
     ncols, names = len(layout.names), layout.names
-    rows = scanner.take(len(rejected), well_formed=False)
-    lines = list(rows) + [-1] * (len(rejected) - rows.size)
+    lines = list(lines[: len(rejected)]) + [-1] * (len(rejected) - lines.size)
     kept: list[list[str | None]] = []
     kept_lines = []
     for text, line in zip(rejected, lines):

@@ -27,8 +27,8 @@ class DecodeError(ValueError):
 
     def __init__(self, path: Path | str, encoding: str, offset: int, line: int, raw: bytes):
         super().__init__(f"{path}: byte {raw.hex(' ')!s} at offset {offset} (line {line}) is not valid {encoding}; "
-                         f"set read.encoding in the declaration if the detection was wrong")
-        self.path, self.encoding, self.offset, self.line = path, encoding, offset, line
+                         "fix the file or set read.encoding in the declaration")
+        self.path, self.encoding, self.offset, self.line, self.raw = path, encoding, offset, line, raw
 
 
 def canonical(encoding: str) -> str:
@@ -54,7 +54,23 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
         if _looks_utf16(head):
             return _utf16_order(head)
         sample = head if not head.isascii() else _first_non_ascii(f)
-    return guess_from_sample(sample) if sample else "utf-8"
+    try:
+        return guess_from_sample(sample) if sample else "utf-8"
+    except ValueError:
+        raise _first_bad_byte(path) from None
+
+
+def _first_bad_byte(path: Path) -> DecodeError:
+    """Nothing decodes: name the byte where the candidate that got furthest stopped."""
+    errors = []
+    for enc in CANDIDATES:
+        try:
+            for _ in iter_decoded(path, enc):
+                pass
+        except DecodeError as e:
+            errors.append(e)
+    best = max(errors, key=lambda e: e.offset)
+    return DecodeError(path, " / ".join(CANDIDATES), best.offset, best.line, best.raw)
 
 
 def _looks_utf16(head: bytes) -> bool:

@@ -52,7 +52,7 @@ def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:
 
 def count_records(path: Path, layout) -> int:
     """Records after the header, counted by the same scanner the reader uses (one decode pass)."""
-    scanner = RecordScanner(layout.data_line, layout.delimiter, layout.quote, len(layout.names))
+    scanner = RecordScanner(layout.data_line, layout.delimiter, layout.quote)
     for chunk in utf8_chunks(path, layout):
         scanner.feed(chunk)
     scanner.finish()

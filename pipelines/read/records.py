@@ -1,9 +1,9 @@
-"""Where each CSV record starts, found with numpy on the UTF-8 bytes handed to the Arrow parser.
+"""Where each CSV record starts and ends, found with numpy on the UTF-8 bytes handed to the Arrow parser.
 
-Arrow's streaming CSV reader gives no line numbers, but findings must name source lines (`_row`). Scanning
-the same bytes for line terminators outside quotes is a few vectorised passes per 1 MiB block. Quote parity
-(doubled quotes inside a field toggle twice) tells a record end from a newline inside a quoted field.
-Blank lines are skipped, as Arrow skips them; the field count of each record shows the rows Arrow rejects.
+Arrow's CSV reader gives no line numbers, but findings must name source lines (`_row`). Scanning the same bytes
+for line terminators outside quotes is a few vectorised passes per 1 MiB chunk. Quote parity (doubled quotes
+inside a field toggle twice) tells a record end from a newline inside a quoted field. Blank lines are skipped,
+as Arrow skips them. Field counts (to spot the rows Arrow rejects) are computed only for blocks that had any.
 """
 from __future__ import annotations
 
@@ -15,22 +15,22 @@ LF, CR = 10, 13
 
 
 class RecordScanner:
-    """Feed UTF-8 chunks in order; ``take(n)`` returns the start lines of the next ``n`` well-formed records."""
+    """Feed UTF-8 chunks in order; ``take_until(offset)`` returns start lines and end offsets of the records
+    that end before ``offset``."""
 
-    def __init__(self, first_line: int, delimiter: str, quote: str | None, ncols: int):
+    def __init__(self, first_line: int, delimiter: str, quote: str | None):
         self.line = first_line              # 1-based number of the line being read
         self.record_start = first_line
         self.parity = 0                     # 1 while inside a quoted field
-        self.fields = 1                     # fields seen so far in the unfinished record
-        self.empty = True                   # unfinished record has no content yet
-        self.delim, self.quote, self.ncols = ord(delimiter), (ord(quote) if quote else None), ncols
+        self.empty = True                   # the unfinished record has no content yet
+        self.delim, self.quote = ord(delimiter), (ord(quote) if quote else None)
         self._held = b""                    # a trailing CR waits for the next chunk: it may start a CRLF
-        self.offset = 0                     # stream position of the next byte fed
+        self.offset = 0                     # stream position of the next byte scanned
         self.last_end = -1                  # stream position of the last record terminator seen
+        self.records = 0
         self._lock = threading.Lock()
         self._starts: list[np.ndarray] = []
-        self._fields: list[np.ndarray] = []
-        self.records = 0
+        self._ends: list[np.ndarray] = []
 
     def feed(self, chunk: bytes) -> None:
         data = self._held + chunk
@@ -46,40 +46,35 @@ class RecordScanner:
             held, self._held = self._held, b""
             self._scan(np.frombuffer(held, np.uint8))
             self.offset += len(held)
-        if not self.empty:
-            self._emit(np.array([self.record_start]), np.array([self.fields]))
+        if not self.empty:                  # a last record without a line terminator
+            self._emit(np.array([self.record_start]), np.array([self.offset - 1]))
             self.empty = True
 
     def _scan(self, b: np.ndarray) -> None:
         terms = _terminators(b)
-        quotes = np.flatnonzero(b == self.quote) if self.quote is not None else np.empty(0, np.int64)
-        outside = (np.searchsorted(quotes, terms) + self.parity) % 2 == 0
-        ends, end_lines = terms[outside], self.line + np.flatnonzero(outside)
+        if self.quote is not None and (quotes := np.flatnonzero(b == self.quote)).size:
+            outside = (np.searchsorted(quotes, terms) + self.parity) % 2 == 0
+            self.parity = int((self.parity + quotes.size) % 2)
+            ends, end_lines = terms[outside], self.line + np.flatnonzero(outside)
+        elif self.parity:                   # inside a quoted field and no quote in this chunk
+            ends, end_lines = terms[:0], terms[:0]
+        else:
+            ends, end_lines = terms, self.line + np.arange(terms.size)
         starts = np.concatenate(([self.record_start], end_lines[:-1] + 1))
-        fields = self._field_counts(b, quotes, ends)        # one more than ends: the unfinished tail
         content = _content_lengths(b, ends)
         content[0] += 0 if self.empty else 1                # the record carried over from the last chunk
         keep = content[:-1] > 0                             # Arrow skips blank lines; so do we
-        self._emit(starts[keep], fields[:-1][keep])
+        self._emit(starts[keep], (self.offset + ends)[keep])
         if ends.size:
             self.record_start = int(end_lines[-1]) + 1
             self.last_end = self.offset + int(ends[-1])
-        self.fields, self.empty = int(fields[-1]), bool(content[-1] == 0)
-        self.parity = int((self.parity + quotes.size) % 2)
+        self.empty = bool(content[-1] == 0)
         self.line += int(terms.size)
 
-    def _field_counts(self, b: np.ndarray, quotes: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        """Fields per record ending in this chunk, plus the unfinished tail as the last element."""
-        delims = np.flatnonzero(b == self.delim)
-        delims = delims[(np.searchsorted(quotes, delims) + self.parity) % 2 == 0]
-        counts = np.bincount(np.searchsorted(ends, delims), minlength=ends.size + 1) + 1
-        counts[0] += self.fields - 1
-        return counts
-
-    def _emit(self, starts: np.ndarray, fields: np.ndarray) -> None:
+    def _emit(self, starts: np.ndarray, ends: np.ndarray) -> None:
         with self._lock:
             self._starts.append(starts.astype(np.int64))
-            self._fields.append(fields.astype(np.int32))
+            self._ends.append(ends.astype(np.int64))
             self.records += int(starts.size)
 
     @property
@@ -88,17 +83,24 @@ class RecordScanner:
         with self._lock:
             return sum(a.size for a in self._starts)
 
-    def take(self, n: int, *, well_formed: bool = True) -> np.ndarray:
-        """Start lines of the next ``n`` records whose field count matches (or, if not well_formed, does not)."""
+    def take_until(self, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """(start lines, end offsets) of the pending records whose terminator lies before ``offset``."""
         with self._lock:
             starts = np.concatenate(self._starts) if self._starts else np.empty(0, np.int64)
-            fields = np.concatenate(self._fields) if self._fields else np.empty(0, np.int32)
-            match = (fields == self.ncols) if well_formed else (fields != self.ncols)
-            idx = np.flatnonzero(match)[:n]
-            rest = np.ones(starts.size, bool)
-            rest[idx] = False
-            self._starts, self._fields = [starts[rest]], [fields[rest]]
-        return starts[idx]
+            ends = np.concatenate(self._ends) if self._ends else np.empty(0, np.int64)
+            n = int(np.searchsorted(ends, offset))
+            self._starts, self._ends = [starts[n:]], [ends[n:]]
+        return starts[:n], ends[:n]
+
+
+def field_counts(block: bytes, ends: np.ndarray, delimiter: str, quote: str | None) -> np.ndarray:
+    """Fields of each record in ``block`` (which starts at a record boundary); ``ends`` are block offsets."""
+    b = np.frombuffer(block, np.uint8)
+    delims = np.flatnonzero(b == ord(delimiter))
+    if quote is not None:
+        quotes = np.flatnonzero(b == ord(quote))
+        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+    return np.bincount(np.searchsorted(ends, delims), minlength=ends.size + 1)[: ends.size] + 1
 
 
 def _terminators(b: np.ndarray) -> np.ndarray:
@@ -108,7 +110,7 @@ def _terminators(b: np.ndarray) -> np.ndarray:
     if cr.size:
         nxt = np.minimum(cr + 1, b.size - 1)
         cr = cr[(b[nxt] != LF) | (cr + 1 >= b.size)]
-        return np.sort(np.concatenate((lf, cr)))
+        return np.sort(np.concatenate((lf, cr))) if cr.size else lf
     return lf
 
 

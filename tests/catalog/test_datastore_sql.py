@@ -113,8 +113,8 @@ def test_syntax_error_is_a_query_validation_error(client):
 def test_private_resource_is_refused_to_anonymous_and_outsiders(client, home, wards, secret):
     query = f'SELECT count(*) FROM "{wards}" a, "{secret}" b'
     r = sql(client, query)
-    assert (r.status_code, r.json()["error"]) == (403, {"__type": "Authorization Error",
-                                                        "message": f"Access denied: Not authorized to read resource {secret}"})
+    message = f"Access denied: Not authorized to read resource {secret}"
+    assert (r.status_code, r.json()["error"]) == (403, {"__type": "Authorization Error", "message": message})
     assert sql(client, query, helpers.person(home).headers).status_code == 403
     member = helpers.person(home, org="internal", role="member")
     assert sql(client, query, member.headers).json()["result"]["records"] == [{"count": 9}]

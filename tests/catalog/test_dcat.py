@@ -4,8 +4,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib import namespace
+from rdflib import Graph, Literal, Namespace, URIRef, namespace
 
 from catalog import dcat
 from tests.catalog import helpers
@@ -13,7 +12,8 @@ from tests.catalog import helpers
 HYDRA = dcat.HYDRA
 SITE = helpers.SITE
 # open copies: pytest's collection probes module globals, and rdflib's closed namespaces warn on unknown names
-DCAT, DCTERMS, FOAF, RDF, XSD = (Namespace(str(getattr(namespace, n))) for n in ("DCAT", "DCTERMS", "FOAF", "RDF", "XSD"))
+DCAT, DCTERMS, FOAF, RDF, XSD = (Namespace(str(getattr(namespace, n)))
+                                 for n in ("DCAT", "DCTERMS", "FOAF", "RDF", "XSD"))
 
 
 @pytest.fixture
@@ -46,7 +46,8 @@ def test_catalog_turtle_has_the_dataset_mapped_as_ckanext_dcat(client, toilets):
     ds = URIRef(f"{SITE}/dataset/{toilets['id']}")
     assert (URIRef(SITE), RDF.type, DCAT.Catalog) in g and (URIRef(SITE), DCAT.dataset, ds) in g
     assert (ds, RDF.type, DCAT.Dataset) in g
-    assert set(g.objects(ds, DCTERMS.title)) == {Literal("公衆トイレ一覧", lang="ja"), Literal("Public toilets", lang="en")}
+    assert set(g.objects(ds, DCTERMS.title)) == {Literal("公衆トイレ一覧", lang="ja"),
+                                                 Literal("Public toilets", lang="en")}
     assert set(g.objects(ds, DCTERMS.description)) == {Literal("江東区の公衆トイレ", lang="ja"),
                                                        Literal("Public toilets in Koto", lang="en")}
     assert (ds, DCAT.keyword, Literal("トイレ", lang="ja")) in g

@@ -201,3 +201,60 @@ def test_draft_datasets_only_with_include_drafts(catalog, corpus):
     helpers.dataset(catalog, "t131083", name="koto-draft", state="draft", title="下書きの人口")
     assert "koto-draft" not in names(search(catalog, q="人口"))
     assert "koto-draft" in names(search(catalog, q="人口", include_drafts=True))
+
+
+@pytest.fixture(params=["lookup-and-sort", "walk-sort-index"])
+def strategy(request, monkeypatch):
+    """Both ways of reading a page (few hits: look up and sort; many hits: walk a sort index)."""
+    from catalog import search as search_module
+
+    monkeypatch.setattr(search_module, "SMALL", 2000 if request.param == "lookup-and-sort" else 0)
+    return request.param
+
+
+def test_relevance_tiers_page_consistently(catalog, strategy):
+    org = helpers.org(catalog, name="t131083", title="江東区")
+    in_title = [helpers.dataset(catalog, org, name=f"title-{i}", title=f"人口 {i}")["name"] for i in range(3)]
+    in_notes = [helpers.dataset(catalog, org, name=f"notes-{i}", title=f"統計 {i}", notes="人口")["name"]
+                for i in range(3)]
+    helpers.dataset(catalog, org, name="other", title="予算")
+    expected = in_title[::-1] + in_notes[::-1]  # title matches first, each tier newest first
+    pages = [search(catalog, q="人口", rows=2, start=s)["results"] for s in range(0, 8, 2)]
+    assert [p["name"] for page in pages for p in page] == expected
+    assert [p["name"] for p in search(catalog, q="人口", sort="score asc, metadata_modified desc", rows=10)
+            ["results"]] == in_notes[::-1] + in_title[::-1]
+
+
+def test_sort_orders_with_both_strategies(catalog, corpus, strategy):
+    def order(sort, **kw):
+        return [p["name"] for p in search(catalog, sort=sort, **kw)["results"]]
+
+    assert order("name asc", q="統計 OR statistics") == ["chiyoda-budget", "koto-population"]
+    assert order("metadata_modified desc", fq="tags:statistics") == ["chiyoda-budget", "koto-population"]
+    assert order("id asc", q="人口", rows=1, start=1) == [
+        sorted((corpus["koto-population"], corpus["chiyoda-budget"]), key=lambda p: p["id"])[1]["name"]]
+    assert order("metadata_modified desc", fq="metadata_modified:[* TO NOW] -tags:AED", rows=2, start=1) == [
+        "koto-toilets", "koto-population"]
+
+
+def test_an_update_moves_a_dataset_to_the_front(catalog, corpus):
+    catalog.call_action("package_patch", {"id": "koto-population", "notes": "更新"})
+    newest_first = [p["name"] for p in search(catalog, sort="metadata_modified desc")["results"]]
+    assert newest_first == ["koto-population", "chiyoda-budget", "chiyoda-aed", "koto-toilets"]
+    oldest_first = search(catalog, sort="metadata_modified asc")["results"]
+    assert [p["name"] for p in oldest_first] == newest_first[::-1]
+    stamps = [p["metadata_modified"] for p in oldest_first]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 4
+
+
+def test_cached_facets_follow_writes_and_renames(catalog, corpus, monkeypatch):
+    from catalog import facets
+
+    monkeypatch.setattr(facets, "CACHE_FROM", 0)  # cache even this small result
+    first = search(catalog, **{"facet.field": '["organization"]'})["facets"]
+    assert search(catalog, **{"facet.field": '["organization"]'})["facets"] == first
+    helpers.dataset(catalog, "t131083")
+    assert search(catalog, **{"facet.field": '["organization"]'})["facets"]["organization"]["t131083"] == 3
+    catalog.call_action("organization_patch", {"id": "t131083", "name": "koto"})
+    assert search(catalog, **{"facet.field": '["organization"]'})["facets"]["organization"] == {
+        "koto": 3, "t131016": 2}

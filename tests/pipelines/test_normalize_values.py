@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.normalize import text
-from pipelines.normalize.coords import fix_coordinates, parse
+from pipelines.normalize.coords import fix_coordinates
+from pipelines.normalize.numbers import to_number
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import make_plan
 from pipelines.normalize.times import parse_times
@@ -48,11 +52,11 @@ def test_unique_names():
     assert text.unique_names(["\ufeff名称", " 備考 ", "備考", "", "名称\u3000"]) == ["名称", "備考", "備考_2", "column_4", "名称_2"]
 
 
-def test_coordinates_pairs_swaps_and_zero():
-    df = pl.DataFrame({"_row": [2, 3, 4, 5], "cell": ["34.34,134.04", "134.05,34.35", "0,0", "35.1、139.2"],
-                       "lat_fw": ["３５．６", "35.7°", None, "x"]})
-    out = df.select("_row", parse(pl.col("cell"), 0).alias("緯度"), parse(pl.col("cell"), 1).alias("経度"),
-                    parse(pl.col("lat_fw")).alias("lat"))
+def test_numbers_pairs_swaps_and_zero():
+    cell = pa.array(["34.34,134.04", "134.05,34.35", "0,0", "35.1、139.2"])
+    lat_fw = pa.array(["３５．６", "35.7°", None, "x"])
+    out = pl.DataFrame({"_row": [2, 3, 4, 5], "緯度": to_number(cell, part=0), "経度": to_number(cell, part=1),
+                        "lat": to_number(lat_fw)})
     assert out["lat"].to_list() == [35.6, 35.7, None, None]
     log = FindingLog()
     fixed = fix_coordinates(out, ("緯度", "経度"), log)
@@ -60,6 +64,11 @@ def test_coordinates_pairs_swaps_and_zero():
     found = {f.type + ":" + str(f.column): f for f in log.findings()}
     assert found["swapped-lat-lon:緯度,経度"].rows == (3,)
     assert found["zero-coordinate:緯度"].rows == (4,) and found["zero-coordinate:経度"].count == 1
+
+
+def test_integers_accept_full_width_and_thousands_but_not_text():
+    got = to_number(pa.array(["12", "１２", "1,500", " 7 ", "3.0", "三", "19（休床中）", None]), "integer")
+    assert got.to_pylist() == [12, 12, 1500, 7, 3, None, None, None]
 
 
 STD = Standard.model_validate({"slug": "s", "title": "t", "title_en": "t", "source": "test", "columns": [
@@ -87,3 +96,16 @@ def test_plan_splits_location_pairs_and_time_ranges_by_sample():
 def test_plan_kinds_follow_the_standard_flags():
     kinds = {c.name: c.kind for c in make_plan(["電話番号", "名称_カナ"], STD).columns}
     assert kinds == {"電話番号": "code", "名称_カナ": "kana"}
+
+
+FOLD_ALPHABET = "０１２３４５６７８９ＡＢＣｘｙｚ　－−‐―ー！＠（）abc012-() 東京都①㈱℡ﾊﾝｶｸ髙"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=FOLD_ALPHABET, max_size=12)), max_size=40),
+       st.booleans(), st.integers(0, 5))
+def test_byte_level_fold_equals_the_expression_fold(values, code, start):
+    arr = pa.array(values, pa.string()).slice(min(start, len(values)))
+    dashes = text.CODE_DASHES if code else text.DASHES
+    expected = pl.select(text.halfwidth(pl.lit(pl.Series(arr.to_pylist(), dtype=pl.String)), dashes=dashes))
+    assert text.fold_array(arr, code=code).to_pylist() == expected.to_series().to_list()

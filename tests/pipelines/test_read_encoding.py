@@ -89,9 +89,13 @@ def test_shift_jis_is_never_used():
         canonical("latin-1")
 
 
-def test_no_candidate_decodes_is_a_clear_error():
+def test_no_candidate_decodes_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="set read.encoding"):
         guess_from_sample(b"\x80\xff\xfe\x81\x00\xff")
+    path = write(tmp_path, "名称,ID\n".encode("utf-8") + b"131083,X1,\xff\xfe\x80,\x81\n")
+    with pytest.raises(DecodeError) as e:
+        detect_encoding(path)
+    assert e.value.line == 2 and "utf-8 / cp932 / euc-jp" in str(e.value) and "offset" in str(e.value)
 
 
 def test_decode_error_reports_offset_and_line_even_across_chunks(tmp_path):

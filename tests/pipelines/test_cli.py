@@ -1,0 +1,78 @@
+"""The ``opendata`` command line, run as a real subprocess (what a steward types)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pipelines.conftest import GOOD_ROWS, HEADER
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def opendata(*args: str, home: Path, check: bool = False) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OPENDATA_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600, check=check)
+
+
+def test_validate_exit_codes(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "".join(GOOD_ROWS), "utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER.replace("名称,", "名前,") + "".join(GOOD_ROWS), "utf-8")
+
+    ok = opendata("validate", str(good), "--standard", "public_toilet", home=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    invalid = opendata("validate", str(bad), "--standard", "public_toilet", "--format", "json", home=tmp_path)
+    assert invalid.returncode == 1
+    report = json.loads(invalid.stdout)
+    assert report["valid"] is False
+    assert ["missing-required-column", "名称"] in [[f["type"], f["column"]] for f in report["findings"]]
+    text = opendata("validate", str(bad), "--standard", "public_toilet", home=tmp_path)
+    assert "名称" in text.stdout and "missing-required-column" in text.stdout
+    assert opendata("validate", str(good), "--standard", "no_such_standard", home=tmp_path).returncode == 2
+    assert opendata("validate", str(tmp_path / "nope.csv"), "--standard", "aed", home=tmp_path).returncode == 2
+
+
+def test_inspect_reports_encoding_header_and_best_standard(tmp_path):
+    f = tmp_path / "toilets.csv"   # the common head fits AED too; a toilet-only column decides
+    text = HEADER.replace("\n", ",車椅子使用者用トイレ有無,オストメイト設置トイレ有無\n")
+    text += "".join(r.replace("\n", ",有,無\n") for r in GOOD_ROWS)
+    f.write_bytes(text.encode("cp932"))
+    res = opendata("inspect", str(f), "--format", "json", home=tmp_path, check=True)
+    info = json.loads(res.stdout)
+    assert info["encoding"] == "cp932"
+    assert info["rows"] == 2
+    assert info["standards"][0]["slug"] == "public_toilet"
+    assert info["standards"][0]["mapping"]["名称"] == "名称"
+
+
+def test_token_create_prints_only_the_token(tmp_path):
+    res = opendata("token", "create", "--user", "steward1", "--sysadmin", home=tmp_path, check=True)
+    token = res.stdout.strip()
+    assert len(res.stdout.splitlines()) == 1 and len(token) >= 32
+    from catalog.store import open_store
+    from catalog.users import user_for_token
+
+    assert user_for_token(open_store(tmp_path), token)["name"] == "steward1"
+
+
+@pytest.mark.slow
+def test_ingest_and_metrics_commands(ws):
+    ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
+    res = opendata("ingest", "--all", "--datasets", str(ws.datasets), home=ws.home)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "koto-toilets" in res.stdout and "published" in res.stdout
+    js = json.loads(opendata("metrics", "--datasets", str(ws.datasets), "--format", "json", home=ws.home,
+                             check=True).stdout)
+    koto = {r["measure"]: r for r in js if r["scope_id"] == "t131083"}
+    assert (koto["published"]["numerator"], koto["published"]["denominator"]) == (1, 2)
+    csv = opendata("metrics", "--datasets", str(ws.datasets), "--format", "csv", home=ws.home, check=True).stdout
+    assert "scope_id" in csv.splitlines()[0].split(",") and "t131083" in csv
+    nothing = opendata("ingest", home=ws.home)
+    assert nothing.returncode == 2

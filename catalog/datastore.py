@@ -10,11 +10,11 @@ beyond ``max_bytes``.
 
 The database is created with external access disabled and its configuration locked: no SQL text can read
 or write files, attach databases, install extensions or switch those settings back — a second wall behind
-``catalog.datastore_sql``. Tables are loaded from Python (Arrow batches registered on a cursor), which those
+``catalog.datastore_sql``. Tables are loaded from Python (an Arrow table registered on a cursor), which those
 settings do not block. The catalog never opens ``warehouse.duckdb``.
 
-Full-text ``q`` does not scan the table: each loaded table keeps a dictionary-encoded copy of its searchable
-text (``catalog.datastore_text``). See bench/README.md "datastore" for the measurements behind both choices.
+Full-text ``q`` does not scan the table: each loaded table keeps its searchable text with a trigram signature
+per row (``catalog.datastore_text``). See bench/README.md "datastore" for the measurements behind these choices.
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ ROWS_DEFAULT = 100
 ROWS_MAX = 32000  # CKAN's ckan.datastore.search.rows_max
 QUERY_TIMEOUT = 10.0  # seconds; CKAN allows 60 s, but our tables are in memory and a minute holds a core
 CACHE_BYTES = 2 << 30
+MEMORY_LIMIT = "4GB"  # tables + queries: a runaway cross join fails with "Out of Memory", the server lives on
 SCHEMA = "datastore"
 INTERNAL_PREFIX = "_"  # CKAN reserves column names starting with "_" (the std Parquet's `_row` stays hidden)
 
@@ -100,7 +101,7 @@ class Engine:
     def __init__(self, max_bytes: int = CACHE_BYTES):
         self.max_bytes = max_bytes
         self._db = duckdb.connect(":memory:", config={
-            "enable_external_access": False, "python_enable_replacements": False,
+            "enable_external_access": False, "python_enable_replacements": False, "memory_limit": MEMORY_LIMIT,
             "lock_configuration": True})
         self._db.execute(f"CREATE SCHEMA {SCHEMA}")
         self._tables: OrderedDict[str, Table] = OrderedDict()

@@ -2,9 +2,10 @@
 
 The query becomes a ``query.Plan`` (an FTS5 expression with visibility and keyword filters, plus residual SQL).
 Counting is done inside FTS5 when it can be; facets come from one pass over the hits (``catalog.facets``).
-A page is fetched in one of two ways, chosen by the hit count: few hits are looked up and sorted; many hits are
-read in the order of a sort index, probing the hit set, so only ``start + rows`` index entries are visited.
-Relevance (``score``) is two tiers — a text term in name/title/tags first — each read that way.
+Pages sorted by ``metadata_modified`` (the default after relevance) are read straight from FTS5 in rowid order,
+which ``index.write`` keeps equal to modification order, so only ``start + rows`` hits are visited. Other sorts
+look up and sort few hits, or walk the sort index probing the hit set when there are many. Relevance
+(``score``) is two tiers — a text term in name/title/tags first — read one after the other.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from catalog import facets, index, keywords, query, solr, timestamps, visibility
 from catalog.context import Context
-from catalog.errors import SearchQueryError, ValidationError
+from catalog.errors import SearchError, SearchQueryError, ValidationError
 from catalog.params import as_bool, as_int
 
 DEFAULT_SORT = "score desc, metadata_modified desc"
@@ -118,7 +119,7 @@ def _parse_q(q: str) -> object:
         return solr.parse(q)
     try:
         return solr.parse(q)
-    except Exception:
+    except SearchError:
         # DisMax never fails on stray syntax; fall back to the plain words
         words = [w.strip('()[]{}"') for w in q.split()]
         return solr.And(tuple(solr.Term(None, w, "word") for w in words if w)) if any(words) else solr.All()

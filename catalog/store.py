@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pkg (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, owner_org TEXT,
@@ -72,7 +73,16 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.connection().executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        conn = self.connection()
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'pkg'").fetchone()[0]
+        if has_tables and version != SCHEMA_VERSION:
+            raise RuntimeError(f"{self.path} has catalog schema {version}, this code needs {SCHEMA_VERSION}: "
+                               "move it away and publish again (the pipeline re-creates every dataset)")
+        conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

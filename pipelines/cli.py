@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="ingest, validate and publish datasets / データセットの取込・検証・公開")
     s.add_argument("datasets", nargs="*", metavar="DATASET")
     s.add_argument("--all", action="store_true", help="every declared dataset")
+    s.add_argument("--inbox", action="store_true", help="files dropped in $OPENDATA_HOME/inbox/<dataset>/")
     s.add_argument("--datasets", dest="datasets_dir", type=Path, default=None, help="declarations folder")
     s.set_defaults(func=cmd_ingest)
 
@@ -89,14 +90,17 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_ingest(args) -> int:
     from pipelines.declarations import DeclarationError
     from pipelines.definitions import catalog_from_env
-    from pipelines.runner import ingest
+    from pipelines.runner import ingest, ingest_inbox
 
-    if not args.all and not args.datasets:
-        console.print("[red]指定なし / nothing to ingest:[/] give DATASET ids or --all")
+    if not args.all and not args.datasets and not getattr(args, "inbox", False):
+        console.print("[red]指定なし / nothing to ingest:[/] give DATASET ids, --all or --inbox")
         return 2
     try:
-        summary = ingest(args.datasets_dir or DEFAULT_DATASETS, resolve_home(), args.datasets or None,
-                         catalog_from_env())
+        if getattr(args, "inbox", False):
+            summary = ingest_inbox(args.datasets_dir or DEFAULT_DATASETS, resolve_home(), catalog_from_env())
+        else:
+            summary = ingest(args.datasets_dir or DEFAULT_DATASETS, resolve_home(), args.datasets or None,
+                             catalog_from_env())
     except DeclarationError as e:
         console.print(f"[red]宣言エラー / declaration error:[/] {e}")
         return 2
@@ -173,11 +177,33 @@ def cmd_serve(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    rc = cmd_ingest(argparse.Namespace(all=True, datasets=[], datasets_dir=None))
-    cmd_metrics(argparse.Namespace(publisher=None, by="publisher", format="table", ckan=None, datasets_dir=None))
+    rc = cmd_ingest(argparse.Namespace(all=True, datasets=[], datasets_dir=None, inbox=False))
+    if _drop_demo_updates(resolve_home()):
+        console.print("デモ: 新しい版を受信箱へ / demo: dropping newer versions into the inbox")
+        cmd_ingest(argparse.Namespace(all=False, datasets=[], datasets_dir=None, inbox=True))
+    for by in ("publisher", "type", "overall"):
+        cmd_metrics(argparse.Namespace(publisher=None, by=by, format="table", ckan=None, datasets_dir=None))
     if args.no_serve:
         return rc
     return cmd_serve(argparse.Namespace(host=args.host, port=args.port, site_url=None))
+
+
+def _drop_demo_updates(home: Path) -> int:
+    """Copy datasets/demo-inbox/<id>/* into the inbox once, as a steward dropping a new version would."""
+    import shutil
+    import time
+
+    dropped = 0
+    for f in sorted((DEFAULT_DATASETS / "demo-inbox").glob("*/*.csv")):
+        done = home / "inbox" / ".processed" / f.parent.name
+        if done.exists() and any(p.name.endswith(f.name) for p in done.iterdir()):
+            continue
+        target = home / "inbox" / f.parent.name / f.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, target)
+        os.utime(target, (time.time() - 60, time.time() - 60))   # settled: not a half-copied file
+        dropped += 1
+    return dropped
 
 
 def cmd_ui(args) -> int:

@@ -38,7 +38,7 @@ def build_global_assets(decls: Declarations, release_keys: list[dg.AssetKey]) ->
         from catalog import metrics
 
         client = catalog.client(home.root)
-        packages = metrics.compute_remote(client)
+        packages = overlay_latest_quality(metrics.compute_remote(client), home.root, decls)
         as_of = datetime.now(JST).date()
         rows = metrics.compute_publication_rates(packages, expand_targets(decls), publisher_dicts(decls), as_of)
         path = metrics.write_snapshot(rows, home.root, as_of)
@@ -89,6 +89,22 @@ def write_warehouse(path: Path, released: dict[str, dict], metrics_dir: Path) ->
 
 def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
+
+
+def overlay_latest_quality(packages: list[dict], home: Path, decls: Declarations) -> list[dict]:
+    """``valid`` means the LATEST quality report has no errors: a blocked newer version makes a published
+    dataset invalid even though its last good version stays online."""
+    for pkg in packages:
+        if pkg.get("name") not in decls.datasets:
+            continue
+        metas = sorted((home / "std" / pkg["name"]).glob("*.meta.json"), key=lambda p: p.stat().st_mtime)
+        latest = read_json(metas[-1], {}) if metas else {}
+        report = read_json(home / "reports" / pkg["name"] / f"{latest.get('version')}.json")
+        if report:
+            status = "partial" if report.get("partial") else ("valid" if report.get("valid") else "invalid")
+            extras = [e for e in pkg.get("extras", []) if e["key"] != "quality_status"]
+            pkg["extras"] = [*extras, {"key": "quality_status", "value": status}]
+    return packages
 
 
 def expand_targets(decls: Declarations) -> list[dict]:

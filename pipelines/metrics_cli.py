@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.declarations import load_declarations
-from pipelines.globals import expand_targets, publisher_dicts
+from pipelines.globals import expand_targets, overlay_latest_quality, publisher_dicts
 from pipelines.release import JST
 
 MEASURES = ("published", "conformant", "valid", "fresh", "machine_readable")
@@ -25,6 +25,8 @@ def metrics_rows(home: Path, datasets_dir: Path, ckan_url: str | None = None) ->
 
         client = LocalCatalog(home)   # anonymous: what the public sees
     packages = metrics.compute_remote(client)
+    if not ckan_url:
+        packages = overlay_latest_quality(packages, home, decls)
     return metrics.compute_publication_rates(packages, expand_targets(decls), publisher_dicts(decls),
                                              datetime.now(JST).date())
 

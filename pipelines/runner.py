@@ -17,7 +17,7 @@ from pipelines.definitions import build_definitions
 from pipelines.home import ensure_dagster_home, read_json
 from pipelines.resources import CatalogTarget
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the summary table reports failures
 STEP_END = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
 
 
@@ -74,19 +74,47 @@ def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog
                       progress)
         summary.run_ids.append(result.run_id)
         failures.update({ev.step_key: _failure_text(ev) for ev in result.get_step_failure_events()})
+    _finish(summary, defs, instance, home, ids, before, failures, bool(todo), progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def ingest_inbox(datasets_dir: Path, home: Path, catalog: CatalogTarget | None = None,
+                 progress: bool = True) -> IngestSummary:
+    """Ingest every settled file in ``inbox/<dataset>/`` as that dataset's next version (what the sensor does)."""
+    from pipelines.automation import INBOX_TAG, settled_inbox_files
+    from pipelines.declarations import load_declarations
+
+    started = time.perf_counter()
+    defs = build_definitions(datasets_dir, home, catalog)
+    decls = load_declarations(datasets_dir)
+    instance = instance_for(home)
+    summary, failures, ids = IngestSummary(), {}, []
+    files = settled_inbox_files(home / "inbox", set(decls.datasets))
+    before = {i: (read_json(home / "std" / i / "released.json", {}) or {}).get("version") for i, _ in files}
+    for ds_id, path in files:
+        res = _run(defs, instance, dataset_selection([ds_id]), f"inbox: {ds_id}/{path.name}", progress,
+                   tags={INBOX_TAG: str(path)})
+        summary.run_ids.append(res.run_id)
+        failures.update({ev.step_key: _failure_text(ev) for ev in res.get_step_failure_events()})
+        ids.append(ds_id)
+    _finish(summary, defs, instance, home, ids, before, failures, bool(ids), progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _finish(summary: IngestSummary, defs: dg.Definitions, instance: dg.DagsterInstance, home: Path,
+            ids: list[str], before: dict, failures: dict[str, str], changed: bool, progress: bool) -> None:
+    """Refresh the global assets when anything ran, then record one outcome per dataset."""
     globals_ = dg.AssetSelection.groups("global")
-    if todo or any(instance.get_latest_materialization_event(k) is None
-                   for k in globals_.resolve(defs.resolve_asset_graph())):
+    if changed or any(instance.get_latest_materialization_event(k) is None
+                      for k in globals_.resolve(defs.resolve_asset_graph())):
         glob = _run(defs, instance, globals_, "warehouse + publication metrics", progress)
         summary.run_ids.append(glob.run_id)
         failures.update({ev.step_key: _failure_text(ev) for ev in glob.get_step_failure_events()})
-    for i in ids:
-        summary.outcomes.append(_outcome(i, home, before[i], failures))
+    summary.outcomes += [_outcome(i, home, before[i], failures) for i in dict.fromkeys(ids)]
     summary.outcomes += [DatasetOutcome(id=k, status="failed", reason=v) for k, v in failures.items()
-                         if not any(k.startswith(i.replace("-", "_")) for i in ids)
-                         and not any(k.startswith(i) for i in ids)]
-    summary.seconds = time.perf_counter() - started
-    return summary
+                         if k in ("warehouse", "publication_metrics")]
 
 
 def _op(ds_id: str) -> str:
@@ -112,7 +140,7 @@ def _behind(instance: dg.DagsterInstance, graph, key: dg.AssetKey, upstream: dg.
 
 
 def _run(defs: dg.Definitions, instance: dg.DagsterInstance, selection: dg.AssetSelection, label: str,
-         progress: bool) -> dg.ExecuteInProcessResult:
+         progress: bool, tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
     tag = uuid.uuid4().hex
     job = defs.get_implicit_global_asset_job_def()
     holder: dict = {}
@@ -120,7 +148,8 @@ def _run(defs: dg.Definitions, instance: dg.DagsterInstance, selection: dg.Asset
     def target():
         holder["result"] = job.execute_in_process(
             instance=instance, asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
-            run_config=QUIET, raise_on_error=False, tags={"opendata/trigger": "cli", "opendata/cli-run": tag})
+            run_config=QUIET, raise_on_error=False,
+            tags={"opendata/trigger": "cli", "opendata/cli-run": tag, **(tags or {})})
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
@@ -172,12 +201,15 @@ def _outcome(ds_id: str, home: Path, before: str | None, failures: dict[str, str
     if report_path.exists():
         rep = QualityReport.from_dict(read_json(report_path))
         out.errors, out.warnings = len(rep.errors), len(rep.warnings)
-    step_failures = [v for k, v in failures.items() if k.split(".")[0] in (ds_id, ds_id.replace("-", "_"))
-                     or k.startswith(f"{ds_id.replace('-', '_')}__") or k.startswith(ds_id)]
-    if released.get("version") == out.version and out.version:
+    mine = {k: v for k, v in failures.items() if k.startswith(f"{_op(ds_id)}_")}
+    hard = [v for k, v in mine.items() if not k.endswith("_quality")]
+    if hard:                                   # fetch/read/publish failed: say why, in the step's own words
+        out.reason = hard[0]
+    elif mine or (out.errors and released.get("version") != out.version):
+        out.status = "blocked"
+        out.reason = f"品質エラー / quality errors: reports/{ds_id}/{out.version}.json; last good version stays published"
+    elif released.get("version") == out.version and out.version:
         out.status = "unchanged" if before == out.version else "published"
-    elif out.errors and report_path.exists():
-        out.status, out.reason = "blocked", "quality errors: see `opendata report` / the Dagster checks"
     else:
-        out.reason = step_failures[0] if step_failures else "not released (see the Dagster run)"
+        out.reason = "not released (see the Dagster run)"
     return out

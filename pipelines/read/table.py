@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from pipelines.declarations import ReadOptions
 from pipelines.normalize.findings import FindingLog
-from pipelines.read.csv import ROWS_PER_GROUP, stream_csv
+from pipelines.read.csv import ROWS_PER_BLOCK, stream_csv
 from pipelines.read.excel import read_excel
 from pipelines.read.jsonfile import read_json
 from pipelines.read.sniff import CsvLayout, sniff_csv
@@ -49,7 +49,7 @@ def csv_metadata(layout: CsvLayout) -> dict:
 
 def _whole(table: pa.Table, names: list[str], meta: dict, unnamed: list[str]) -> Opened:
     sample = {n: table.column(n).slice(0, 200).to_pylist() for n in names}
-    batches = (pa.Table.from_batches([b]) for b in table.to_batches(max_chunksize=ROWS_PER_GROUP))
+    batches = (pa.Table.from_batches([b]) for b in table.to_batches(max_chunksize=ROWS_PER_BLOCK))
     return Opened(names, batches if table.num_rows else iter([table]), sample, meta, unnamed)
 
 

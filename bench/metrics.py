@@ -5,15 +5,19 @@ in the schema ``write_snapshot`` writes: per day one row per publisher × measur
 with their missing lists, plus type, category and overall rollups (whose missing lists hold every publisher's
 missing targets) — ~10.9k rows/day, ~20M rows in 5 years.  Two layouts of the same rows:
 
-- ``compacted``: what ``write_snapshot`` keeps — one Parquet file per finished month + daily files this month;
-- ``daily``: one file per day (1,826 files), the naive layout, for comparison.
+- ``daily``: one file per day (1,826 files), as generated — the naive layout, for comparison;
+- ``folded``: what ``write_snapshot`` keeps, made by running the real ``compact`` over a copy: day files for
+  the newest month, month files for the rest of its year, one file per earlier year.
 
-Then times ``publication_rate_show`` (the action the app serves) for random publishers' whole history.
-Usage: ``.venv/bin/python bench/metrics.py [--years 5] [--publishers 1800] [--runs 20] [--keep DIR]``.
+Then times ``publication_rate_show`` (the action the app serves) for random publishers' whole history, wall
+clock and CPU (the machine is shared and noisy, so the CPU time of this process is the steadier number).
+Usage: ``.venv/bin/python bench/metrics.py [--years 5] [--publishers 1800] [--runs 20] [--keep DIR]``
+(``--keep DIR`` keeps the files; run again with the same DIR to re-fold and re-time without regenerating).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -156,27 +160,31 @@ def day_table(day: date, rng: np.random.Generator, pubs: Publishers, progress: f
 # ---------------------------------------------------------------------------------------------------------
 
 
-def generate(root: Path, publishers: int, years: int, end: date) -> dict:
-    """Write both layouts under root/compacted/metrics and root/daily/metrics; return sizes and timings."""
+def generate(root: Path, publishers: int, years: float, end: date) -> dict:
+    """Write one day file per day under root/daily/metrics (the naive layout); return counts and timing."""
     rng = np.random.default_rng(42)
     pubs = Publishers(publishers, rng)
     days = [end - timedelta(days=i) for i in range(int(round(365.25 * years)))][::-1]
-    compacted, daily = root / "compacted" / "metrics", root / "daily" / "metrics"
-    compacted.mkdir(parents=True), daily.mkdir(parents=True)
-    t0, month_tables, rows = time.perf_counter(), [], 0
+    daily = root / "daily" / "metrics"
+    daily.mkdir(parents=True)
+    t0, rows = time.perf_counter(), 0
     for i, day in enumerate(days):
         table = day_table(day, rng, pubs, i / len(days)).sort_by(history.DAY_SORT)
         rows += table.num_rows
         history._write_atomic(table, daily / f"{day.isoformat()}.parquet")
-        if history.month_of(day) == history.month_of(end):
-            history._write_atomic(table, compacted / f"{day.isoformat()}.parquet")
-        else:
-            month_tables.append(table)
-        if month_tables and (i + 1 == len(days) or history.month_of(days[i + 1]) != history.month_of(day)):
-            history._write_month(compacted / f"{history.month_of(day)}.parquet", month_tables)
-            month_tables = []
     return {"days": len(days), "rows": rows, "seconds": time.perf_counter() - t0, "pubs": pubs,
             "first": days[0], "last": days[-1]}
+
+
+def fold(root: Path) -> float:
+    """Copy the day files to root/compacted and fold them with the real ``compact`` (what write_snapshot
+    keeps doing day by day, here all at once); returns the seconds the folding took."""
+    target = root / "compacted" / "metrics"
+    shutil.rmtree(target.parent, ignore_errors=True)
+    shutil.copytree(root / "daily" / "metrics", target)
+    t0 = time.perf_counter()
+    history.compact(target.parent)
+    return time.perf_counter() - t0
 
 
 def folder_stats(folder: Path) -> tuple[int, float]:
@@ -184,37 +192,47 @@ def folder_stats(folder: Path) -> tuple[int, float]:
     return len(files), sum(f.stat().st_size for f in files) / 1e6
 
 
-def time_history(home: Path, pubs: Publishers, first: date, last: date, runs: int) -> list[float]:
+def timed(fn) -> tuple[float, float]:
+    """(wall ms, CPU ms of this process, all threads): CPU time shows the work when the machine is busy."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def ms(t: tuple[float, float]) -> str:
+    return f"{t[0]:.0f} ms (CPU {t[1]:.0f} ms)"
+
+
+def time_history(home: Path, pubs: Publishers, first: date, last: date, runs: int) -> list[tuple[float, float]]:
     context = SimpleNamespace(home=home)
-    picks = random.Random(7).sample(list(pubs.ids), runs)
+    span = {"date_from": first.isoformat(), "date_to": last.isoformat()}
     times = []
-    for pid in picks:
-        t0 = time.perf_counter()
-        result = publication_rate_show(context, {"publisher": pid, "date_from": first.isoformat(),
-                                                 "date_to": last.isoformat()})
-        times.append((time.perf_counter() - t0) * 1000)
+    for pid in random.Random(7).sample(list(pubs.ids), runs):
+        result = {}
+        times.append(timed(lambda: result.update(publication_rate_show(context, {"publisher": pid, **span}))))
         assert result["count"] == M * ((last - first).days + 1), result["count"]
     return times
 
 
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return (time.perf_counter() - t0) * 1000
+def summary(times: list[tuple[float, float]]) -> str:
+    wall, cpu = [t[0] for t in times], [t[1] for t in times]
+    return (f"{statistics.median(wall):.0f} / {np.percentile(wall, 90):.0f} / {max(wall):.0f} ms "
+            f"(CPU median {statistics.median(cpu):.0f} ms)")
 
 
 def report(args, gen: dict, root: Path) -> list[tuple[str, str]]:
     pubs, first, last = gen["pubs"], gen["first"], gen["last"]
     out = [("publishers × targets × days", f"{len(pubs.ids)} × {K} × {gen['days']}"),
-           ("snapshot rows (all days)", f"{gen['rows']:,}" if gen["rows"] else "(reused --keep folder)"),
-           ("generate both layouts", f"{gen['seconds']:.0f} s")]
-    for layout in ("compacted", "daily"):
-        files, mb = folder_stats(root / layout / "metrics")
-        times = time_history(root / layout, pubs, first, last, args.runs)
+           ("snapshot rows", f"{gen['rows']:,}" if gen["rows"] else "(reused --keep folder)"),
+           ("generate the day files", f"{gen['seconds']:.0f} s"),
+           ("fold them (compact: days→months→years)", f"{fold(root):.0f} s")]
+    for layout, runs in (("folded", args.runs), ("daily", max(3, args.runs // 4))):
+        home = root / ("compacted" if layout == "folded" else "daily")
+        files, mb = folder_stats(home / "metrics")
+        times = time_history(home, pubs, first, last, runs)
         out += [(f"{layout}: files / size", f"{files} / {mb:,.0f} MB"),
-                (f"{layout}: one publisher's history, first call", f"{times[0]:.0f} ms"),
-                (f"{layout}: … median / p90 / max of {args.runs}",
-                 f"{statistics.median(times):.0f} / {np.percentile(times, 90):.0f} / {max(times):.0f} ms")]
+                (f"{layout}: one publisher's 5-year history, 1st call", ms(times[0])),
+                (f"{layout}: … median / p90 / max of {runs}", summary(times))]
     return out + other_timings(root / "compacted", pubs, first, last)
 
 
@@ -223,25 +241,24 @@ def other_timings(home: Path, pubs: Publishers, first: date, last: date) -> list
     span = {"date_from": first.isoformat(), "date_to": last.isoformat()}
 
     def show(**params) -> str:
-        return f"{timed(lambda: publication_rate_show(context, params)):.0f} ms"
+        return ms(timed(lambda: publication_rate_show(context, params)))
 
     out = [
-        ("compacted: one publisher's history + missing lists", show(publisher=pubs.ids[9], include_missing=True, **span)),
-        ("compacted: overall 'published' history", show(scope="overall", measure="published", **span)),
+        ("folded: the same with missing lists", show(publisher=pubs.ids[9], include_missing=True, **span)),
+        ("folded: overall 'published' 5-year history", show(scope="overall", measure="published", **span)),
         ("latest snapshot, one publisher", show(publisher=pubs.ids[5])),
         ("latest snapshot, all rows + missing lists", show()),
-        ("prometheus_text (latest snapshot)", f"{timed(lambda: prometheus_text(context)):.0f} ms"),
+        ("prometheus_text (latest snapshot)", ms(timed(lambda: prometheus_text(context)))),
     ]
     rows = publication_rate_show(context, {})["results"]
     scratch = Path(tempfile.mkdtemp(prefix="bench-metrics-month-"))
-    try:      # a copy of this month's daily files: writing next month's first day compacts them
-        (scratch / "metrics").mkdir()
-        for day, path in history.snapshot_files(home)[0].items():
-            shutil.copy(path, scratch / "metrics" / path.name)
+    try:      # a copy of this month's day files: writing next month's first day folds them into a month
+        shutil.copytree(home / "metrics", scratch / "metrics",
+                        ignore=lambda d, names: [n for n in names if len(n) != len("2026-01-01.parquet")])
         next_month = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
-        out += [("write_snapshot, same day again", f"{timed(lambda: history.write_snapshot(rows, home, last)):.0f} ms"),
-                (f"write_snapshot + compacting {history.month_of(last)}",
-                 f"{timed(lambda: history.write_snapshot(rows, scratch, next_month)):.0f} ms")]
+        out += [("write_snapshot, same day again", ms(timed(lambda: history.write_snapshot(rows, scratch, last)))),
+                (f"write_snapshot {next_month} (folds {last.isoformat()[:7]})",
+                 ms(timed(lambda: history.write_snapshot(rows, scratch, next_month))))]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return out
@@ -253,7 +270,7 @@ def main(argv=None) -> None:
     parser.add_argument("--years", type=float, default=5)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 11, 22))
-    parser.add_argument("--keep", type=Path, 
+    parser.add_argument("--keep", type=Path,
                         help="generate into this folder and keep it (if it holds data: only re-time)")
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-metrics-"))
@@ -265,7 +282,10 @@ def main(argv=None) -> None:
                    "first": args.end - timedelta(days=days - 1), "last": args.end}
         else:
             gen = generate(root, args.publishers, args.years, args.end)
+        load = os.getloadavg()[0]
         rows = report(args, gen, root)
+        rows.append(("load average (1 min) before / after", f"{load:.1f} / {os.getloadavg()[0]:.1f} on "
+                     f"{os.cpu_count()} CPUs"))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -36,8 +36,8 @@ def create_app(home: Path, site_url: str) -> Starlette:
         Route("/api/3/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api", _api_version), Route("/api/3", _api_version),
-        *web.routes(),
-    ])
+        *web.routes(),  # pages, downloads, DCAT, /metrics (catalog/web/)
+    ], middleware=web.middleware(Path(home)))  # web UI: the signed session cookie of /user/login
     app.state.store, app.state.home, app.state.site_url = store, Path(home), site_url.rstrip("/")
     return app
 

@@ -32,6 +32,7 @@ CREATE INDEX IF NOT EXISTS pkg_id_visible ON pkg (id, state, private, owner_org)
 CREATE INDEX IF NOT EXISTS pkg_name_visible ON pkg (name, state, private, owner_org);
 CREATE INDEX IF NOT EXISTS pkg_title ON pkg (title_string, id, state, private, owner_org);
 CREATE INDEX IF NOT EXISTS pkg_org ON pkg (owner_org, state, private);
+CREATE INDEX IF NOT EXISTS pkg_visible ON pkg (state, private);
 CREATE INDEX IF NOT EXISTS pkg_license ON pkg (license_id);
 CREATE TABLE IF NOT EXISTS pkg_tag (pkg INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (pkg, tag)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pkg_tag_tag ON pkg_tag (tag, pkg);

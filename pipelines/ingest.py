@@ -92,28 +92,29 @@ def _watch_unnamed(batches: Iterator[pa.Table], columns: list[str], plan: Plan) 
 
 def write_parquet(batches: Iterator[pa.Table], plan: Plan, out_path: Path, log: FindingLog,
                   metadata: dict | None = None) -> int:
-    """Normalise each batch, gather them into ~128k-row row groups; temp file + rename, so readers never
-    see half a file."""
+    """Gather the read batches into ~128k-row groups, normalise each group and write it as one row group;
+    temp file + rename, so readers never see half a file."""
     target = schema(plan).with_metadata({"opendata": json.dumps(metadata or {}, ensure_ascii=False, default=str)})
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     rows, normalize, group = 0, Normalizer(plan, log), []
     try:
         with pq.ParquetWriter(tmp, target, compression="zstd") as writer:
             for table in prefetch(batches):
-                group.append(normalize(table))
+                group.append(table)
                 if sum(t.num_rows for t in group) >= ROWS_PER_GROUP:
-                    rows += _write_group(writer, group, target)
+                    rows += _write_group(writer, normalize(pa.concat_tables(group)), target)
                     group = []
             if group or not rows:
-                rows += _write_group(writer, group or [target.empty_table()], target)
+                rows += _write_group(writer, normalize(pa.concat_tables(group)) if group else target.empty_table(),
+                                     target)
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
     return rows
 
 
-def _write_group(writer: pq.ParquetWriter, tables: list[pa.Table], target: pa.Schema) -> int:
-    table = pa.concat_tables(tables).replace_schema_metadata(target.metadata)
+def _write_group(writer: pq.ParquetWriter, table: pa.Table, target: pa.Schema) -> int:
+    table = table.replace_schema_metadata(target.metadata)
     writer.write_table(table, row_group_size=max(table.num_rows, 1))
     return table.num_rows
 

@@ -5,10 +5,14 @@ import os
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)            # Output(data_version=...) is beta
+warnings.filterwarnings("ignore", message="This will be renamed", category=UserWarning)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -70,11 +70,12 @@ def publication_rate_show(context: Context, data_dict: dict) -> dict:
     if history:
         day = None
     else:
-        day = day or _metrics.latest_snapshot_date(context.home)
-        lo = hi = day
+        day = lo = hi = day or _metrics.latest_snapshot_date(context.home)
     include_missing = _bool(data_dict.get("include_missing"), default=not history)
-    rows = [] if not history and day is None else _metrics.read_history(
-        context.home, date_from=lo, date_to=hi, include_missing=include_missing, **filters)
+    rows = []
+    if history or day is not None:     # else there is no snapshot yet: an empty answer, not an error
+        rows = _metrics.read_history(context.home, date_from=lo, date_to=hi, include_missing=include_missing,
+                                     **filters)
     if data_dict.get("date") and not rows and not _metrics.has_snapshot(context.home, day):
         raise NotFound(f"No publication-rate snapshot for {day.isoformat()}")
     return {"as_of": day.isoformat() if day else None, "date_from": lo.isoformat() if lo else None,

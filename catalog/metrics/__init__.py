@@ -19,6 +19,9 @@ Row schema (one row per scope × measure; ``compute_publication_rates`` returns 
 ============================ =========================================================================
 
 Every measure implies ``published`` (public and active); ``conformant`` is judged on standard targets only.
+
+Modules: ``measures`` (one package), ``rates`` (compute_publication_rates), ``history`` (snapshots on disk:
+write_snapshot, compact), ``query`` (read_history), ``export`` (CSV, Prometheus), ``remote`` (compute_remote).
 """
 from .export import escape_label, prometheus_text, rows_to_csv
 from .history import SCHEMA, SnapshotRefused, compact, snapshot_files, write_snapshot

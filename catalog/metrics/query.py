@@ -9,56 +9,49 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .history import SCHEMA, cursor, month_of, snapshot_files, sql_path
+from .history import DAY, SCHEMA, cursor, has_leftovers, overlaps, scan, snapshot_files
 from .rates import ALL_MEASURES, SCOPES
 
 COLUMNS = SCHEMA.names                     # row keys, in schema order
 
 
 def latest_snapshot_date(home: Path) -> date | None:
-    days, months = snapshot_files(home)
+    files = snapshot_files(home)
+    days = [p for p in files if len(p) == DAY]
     if days:
-        return max(days)    # compaction keeps the newest month as daily files
-    if not months:
+        return date.fromisoformat(max(days))    # folding keeps the newest day's month as day files
+    if not files:
         return None
     with cursor() as con:
-        return con.sql(f"SELECT max(as_of) FROM read_parquet('{sql_path(months[max(months)])}')").fetchall()[0][0]
+        return con.sql(f"SELECT max(as_of) FROM {scan(list(files.values()))}").fetchall()[0][0]
 
 
 def has_snapshot(home: Path, day: date) -> bool:
-    days, months = snapshot_files(home)
-    if day in days:
+    files = snapshot_files(home)
+    if day.isoformat() in files:
         return True
-    if month_of(day) not in months:
+    covering = [f for p, f in files.items() if overlaps(p, day, day)]
+    if not covering:
         return False
     with cursor() as con:
-        q = f"SELECT count(*) FROM read_parquet('{sql_path(months[month_of(day)])}') WHERE as_of = ?"
-        return con.sql(q, params=[day]).fetchall()[0][0] > 0
+        return con.sql(f"SELECT count(*) FROM {scan(covering)} WHERE as_of = ?", params=[day]).fetchall()[0][0] > 0
 
 
-def _scan(paths: list[Path]) -> str:
-    return "SELECT * FROM read_parquet([" + ", ".join(f"'{sql_path(p)}'" for p in paths) + "])"
+def _source(home: Path, date_from: date | None, date_to: date | None) -> tuple[str | None, str]:
+    """(``FROM`` item over the files whose period overlaps the range, ``QUALIFY`` clause or "").
 
-
-def history_sources(home: Path, date_from: date | None, date_to: date | None) -> list[str]:
-    """SQL ``SELECT``s covering the range, leaving out files whose name shows they are outside it.
-
-    One multi-file scan for all clean files (DuckDB plans and parallelises it once); a month that still has
-    daily files — crash leftovers — gets its own scan without those days, since the daily file wins.
+    After an interrupted fold a day can be in two files; then each row comes from the finer file (the longer
+    period name), decided after the filters so only the rows asked for are ranked.
     """
-    days, months = snapshot_files(home)
     lo, hi = date_from or date.min, date_to or date.max
-    clean = [p for d, p in sorted(days.items()) if lo <= d <= hi]
-    sources = []
-    for month, path in sorted(months.items()):
-        if not month_of(lo) <= month <= month_of(hi):
-            continue
-        dup = [f"DATE '{d.isoformat()}'" for d in days if month_of(d) == month]
-        if dup:
-            sources.append(f"{_scan([path])} WHERE as_of NOT IN ({', '.join(dup)})")
-        else:
-            clean.append(path)
-    return ([_scan(clean)] if clean else []) + sources
+    picked = {p: f for p, f in snapshot_files(home).items() if overlaps(p, lo, hi)}
+    if not picked:
+        return None, ""
+    if not has_leftovers(picked):
+        return scan(list(picked.values())), ""
+    qualify = (" QUALIFY row_number() OVER (PARTITION BY as_of, scope, scope_id, measure "
+               "ORDER BY length(filename) DESC) = 1")
+    return scan(list(picked.values()))[:-1] + ", filename = true)", qualify
 
 
 def _where(filters: dict, date_from: date | None, date_to: date | None) -> tuple[str, list]:
@@ -98,8 +91,8 @@ def read_history(home: Path, publisher: str | None = None, scope: str | None = N
     lists unread — what a time-series chart wants, and much less to decode.
     """
     date_from, date_to = _as_date(date_from), _as_date(date_to)
-    sources = history_sources(home, date_from, date_to)
-    if not sources:
+    source, qualify = _source(home, date_from, date_to)
+    if source is None:
         return []
     filters = {"scope": scope, "measure": measure, "publisher_type": publisher_type}
     if publisher is not None:
@@ -109,6 +102,6 @@ def read_history(home: Path, publisher: str | None = None, scope: str | None = N
     where, params = _where(filters, date_from, date_to)
     columns = ", ".join(c for c in COLUMNS if include_missing or c != "missing")
     order = f"as_of, list_position({list(SCOPES)}, scope), scope_id, list_position({list(ALL_MEASURES)}, measure)"
-    sql = f"SELECT {columns} FROM ({' UNION ALL '.join(sources)}) WHERE {where} ORDER BY {order}"
+    sql = f"SELECT {columns} FROM {source} WHERE {where}{qualify} ORDER BY {order}"
     with cursor() as con:
         return _to_rows(con.sql(sql, params=params).to_arrow_table())

@@ -8,12 +8,12 @@ strings), and joined back. A value that does not convert becomes null and is log
 """
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.normalize import coords, dates, numbers, text, times
+from pipelines.normalize import coords, dates, numbers, times
+from pipelines.normalize.fold import fold_array
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import OutColumn, Plan
 
@@ -45,42 +45,47 @@ class Normalizer:
         self._cache: dict[tuple[str, str], pl.DataFrame] = {}
 
     def __call__(self, table: pa.Table) -> pa.Table:
-        rows = table.column(ROW)
+        rows = table.column(ROW).combine_chunks()
         out = {}
         for c in self.plan.columns:
+            if c.kind == "string":                      # passed through as is: zero-copy, chunks and all
+                out[c.name] = table.column(c.source)
+                continue
             raw = table.column(c.source).combine_chunks()
             out[c.name] = self._convert(c, raw)
             self._log_failures(c, raw, out[c.name], rows)
         self._fix_coordinates(out, rows)
-        arrays = [out[c.name] for c in self.plan.columns] + [rows.combine_chunks()]
+        arrays = [out[c.name] for c in self.plan.columns] + [rows]
         return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, self.schema)], schema=self.schema)
 
     def _convert(self, c: OutColumn, raw: pa.Array) -> pa.Array:
         if c.kind in PARSERS:
             return self._parsed(c, raw)
         if c.kind in ("code", "halfwidth"):
-            return _strip(text.fold_array(raw, code=c.kind == "code"))
+            return _strip(fold_array(raw, code=c.kind == "code"))
         if c.kind == "kana":
             return _nfkc_where(raw, "[\uff61-\uff9f]")          # half-width katakana only (RE2: literal chars)
         if c.kind in ("integer", "number", "latitude", "longitude"):
             return numbers.to_number(raw, "integer" if c.kind == "integer" else "number", c.part)
         if c.kind == "datetime":
-            s = pl.Series(text.fold_array(raw)).str.strip_chars().str.replace_all("/", "-")
+            s = pl.Series(fold_array(raw)).str.strip_chars().str.replace_all("/", "-")
             return s.str.to_datetime(strict=False, time_unit="us").to_arrow()
-        return raw
+        return raw                                       # pragma: no cover (strings never get here)
 
     def _parsed(self, c: OutColumn, raw: pa.Array) -> pa.Array:
         """Date/time via the cached table of parsed distinct values, joined back in row order."""
         key = (c.source, "date" if c.kind == "date" else "time")
-        values = pl.Series("raw", raw)
+        values = pl.Series("raw", raw).to_frame()
         known = self._cache.get(key)
-        distinct = values.drop_nulls().unique()
-        new = distinct if known is None else distinct.filter(~distinct.is_in(known["raw"].implode()))
-        if new.len() or known is None:
-            parsed = PARSERS[c.kind](new)
-            known = parsed if known is None or known.height > MAX_CACHE else pl.concat([known, parsed])
-            self._cache[key] = known
-        joined = values.to_frame().join(known, on="raw", how="left", maintain_order="left")
+        if known is None:
+            known = self._cache[key] = PARSERS[c.kind](pl.Series("raw", [], pl.String)).with_columns(_seen=True)
+        joined = values.join(known, on="raw", how="left", maintain_order="left")
+        new = joined.filter(pl.col("_seen").is_null() & pl.col("raw").is_not_null())["raw"].unique()
+        if new.len():                                 # values not seen in earlier batches: parse, remember, fill in
+            parsed = PARSERS[c.kind](new).with_columns(_seen=True)
+            self._cache[key] = parsed if known.height > MAX_CACHE else pl.concat([known, parsed])
+            fresh = values.join(parsed, on="raw", how="left", maintain_order="left")   # small build side
+            joined = joined.select(pl.coalesce(pl.col(n), fresh[n]).alias(n) for n in joined.columns)
         if c.kind == "time":       # a range in a start column gives its start; the end feeds the paired column
             return joined.select(pl.coalesce("time", "start")).to_series().to_arrow()
         return joined["end" if c.kind == "time_end" else "date"].to_arrow()
@@ -105,7 +110,7 @@ class Normalizer:
         lon = next((c.name for c in self.plan.columns if c.kind == "longitude"), None)
         if not (lat or lon):
             return
-        df = pl.DataFrame({ROW: pl.Series(rows.combine_chunks()),
+        df = pl.DataFrame({ROW: pl.Series(rows),
                            **{n: pl.Series(out[n]).cast(pl.Float64) for n in (lat, lon) if n}})
         fixed = coords.fix_coordinates(df, (lat, lon), self.log)
         for n in (lat, lon):

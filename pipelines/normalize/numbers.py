@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-from pipelines.normalize import text
+from pipelines.normalize.fold import fold_array
 
 # "34.34092056,134.04522972" (Takamatsu) or "35.1、139.2" in one cell
 PAIR = r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*[,、]\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$"
@@ -16,12 +16,12 @@ def to_number(raw: pa.Array, kind: str = "number", part: int | None = None) -> p
     target = pl.Int64 if kind == "integer" else pl.Float64
     s = pl.Series(raw)
     if part is not None:
-        s = pl.Series(text.fold_array(raw)).str.extract(PAIR, part + 1)
+        s = pl.Series(fold_array(raw)).str.extract(PAIR, part + 1)
     out = s.cast(target, strict=False)
     retry = out.is_null() & s.is_not_null()
     if retry.any():
         idx = retry.arg_true()
-        fixed = pl.Series(text.fold_array(s.gather(idx).to_arrow())).str.replace_all(r"[\s,°度]", "")
+        fixed = pl.Series(fold_array(s.gather(idx).to_arrow())).str.replace_all(r"[\s,°度]", "")
         if kind == "integer":
             fixed = fixed.str.replace(r"^([+-]?\d+)\.0*$", "$1")
         out = out.scatter(idx, fixed.cast(target, strict=False))

@@ -10,14 +10,14 @@ import polars as pl
 from pipelines.declarations import ReadOptions
 from pipelines.normalize import dates, times
 from pipelines.normalize.findings import FindingLog
-from pipelines.normalize.plan import LAT_HEADERS, LON_HEADERS, PAIR_VALUE
+from pipelines.normalize.plan import LAT_HEADERS, LON_HEADERS, PAIR_VALUE, make_plan
 from pipelines.read.archive import extract_member
 from pipelines.read.csv import utf8_chunks
 from pipelines.read.formats import detect_format
 from pipelines.read.records import RecordScanner
 from pipelines.read.sniff import sniff_csv
 from pipelines.read.table import csv_metadata, open_table
-from quality.standards import header_key
+from quality.standards import header_key, load_standard
 
 try:                                   # written concurrently in quality/; inspect works without it
     from quality.standards import match_standard
@@ -46,7 +46,7 @@ def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:
     info["metadata"] = info.pop("comments", {})
     info["columns"] = [{"name": n, "type": infer_type(n, sample.get(n, [])),
                         "examples": [v for v in sample.get(n, []) if v][:3]} for n in names]
-    info["standards"] = best_standards(names)
+    info["standards"] = best_standards(names, sample)
     return {"path": str(path), "format": fmt, **info}
 
 
@@ -83,8 +83,10 @@ def infer_type(name: str, values: list[str | None]) -> str:
     return "string"
 
 
-def best_standards(names: list[str], top: int = 3) -> list[dict]:
+def best_standards(names: list[str], sample: dict[str, list[str]], top: int = 3) -> list[dict]:
+    """The standards ``match_standard`` ranks best, each with the mapping ingest would use (incl. "緯度,経度")."""
     if match_standard is None:
         return []
-    ranked = match_standard(names)
-    return [{"slug": slug, "score": score, "mapping": mapping} for slug, score, mapping in ranked[:top] if score > 0]
+    ranked = [(slug, score) for slug, score, _ in match_standard(names)[:top] if score > 0]
+    return [{"slug": slug, "score": score, "mapping": make_plan(names, load_standard(slug), sample=sample).mapping}
+            for slug, score in ranked]

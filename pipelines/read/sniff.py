@@ -139,6 +139,8 @@ def find_header(recs: list[tuple[int, int, list[str]]], read: ReadOptions) -> di
 def _layout_fields(recs, header_idx, body, width, comments, preamble, read) -> dict:
     header = recs[header_idx][2] if header_idx is not None else None
     ncols = max(width, len(header or []))       # a few wider rows are reported (long-row), not made columns
+    if header is None and read.names and len(read.names) > max(width, 1):
+        raise ValueError(f"read.names has {len(read.names)} names but the file's rows have {width} fields")
     given = list(header) if header is not None else list(read.names or [])
     names = unique_names((given + [""] * ncols)[:ncols]) if ncols else unique_names(given)
     if header is not None and read.names:

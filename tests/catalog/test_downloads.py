@@ -1,4 +1,4 @@
-"""Resource downloads: caching validators, byte ranges, RFC 6266 file names, and the home page."""
+"""Resource downloads (served by catalog/web/endpoints.py): caching validators, byte ranges, RFC 6266 names."""
 from __future__ import annotations
 
 import io
@@ -51,16 +51,6 @@ def test_unknown_resource_or_link_resource_is_404(client, catalog, upload):
     pkg = catalog.call_action("package_show", {"id": "koto-toilets"})
     link = catalog.call_action("resource_create", {"package_id": pkg["id"], "url": "http://example.com/a.csv"})
     assert client.get(f"/dataset/{pkg['id']}/resource/{link['id']}/download/a.csv").status_code == 404
-
-
-def test_home_page_lists_datasets_in_japanese(client, upload):
-    r = client.get("/")
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert '<html lang="ja">' in r.text
-    assert "公衆トイレ一覧" in r.text and "江東区" in r.text and upload in r.text
-    assert "公衆トイレ一覧" in client.get("/", params={"q": "トイレ"}).text
-    assert "1 件" in client.get("/", params={"q": "トイレ"}).text
-    assert "0 件" in client.get("/", params={"q": "人口"}).text
 
 
 def test_metrics_and_dcat_routes_delegate_or_404(client, monkeypatch):

@@ -14,8 +14,8 @@ import pytest
 
 from catalog.actions.metrics import publication_rate_show
 from catalog.errors import NotFound, ValidationError
-from catalog.metrics import (SnapshotRefused, compute_publication_rates, latest_snapshot_date, prometheus_text,
-                             read_history, rows_to_csv, snapshot_files, write_snapshot)
+from catalog.metrics import (SnapshotRefused, compute_publication_rates, has_snapshot, latest_snapshot_date,
+                             prometheus_text, read_history, rows_to_csv, snapshot_files, write_snapshot)
 
 PUBS = [{"id": "t131083", "name": "江東区", "type": "区", "code": "131083"},
         {"id": "t131016", "name": "千代田区", "type": "区", "code": "131016"},
@@ -73,7 +73,7 @@ def test_all_zero_denominators_never_overwrite_a_good_snapshot(tmp_path):
     for day in (D3, D2):                                          # neither a new day nor the same day
         with pytest.raises(SnapshotRefused, match="zeros"):
             write_snapshot(zeros, tmp_path, day)
-    assert sorted(snapshot_files(tmp_path)[0]) == [D2]
+    assert sorted(snapshot_files(tmp_path)) == ["2026-10-31"]
     assert read_history(tmp_path) == good
 
 
@@ -94,13 +94,31 @@ def three_days(home: Path) -> None:
     write_snapshot(rows(D3, "t131083", "t131016"), home, D3)
 
 
-def test_finished_months_are_compacted_into_one_file(tmp_path):
+def files(home: Path) -> list[str]:
+    return sorted(p.name for p in (home / "metrics").iterdir())
+
+
+def test_finished_months_are_folded_into_one_file(tmp_path):
     three_days(tmp_path)
-    assert sorted(p.name for p in (tmp_path / "metrics").iterdir()) == ["2026-10.parquet", "2026-11-01.parquet"]
+    assert files(tmp_path) == ["2026-10.parquet", "2026-11-01.parquet"]
     month = pq.read_table(tmp_path / "metrics" / "2026-10.parquet")
     assert sorted(set(month["as_of"].to_pylist())) == [D1, D2]
+    assert month["scope"].to_pylist() == sorted(month["scope"].to_pylist())     # sorted for row-group skipping
     assert series(tmp_path, publisher="t131083", measure="published") == [
         ("2026-10-30", 0, 1), ("2026-10-31", 1, 1), ("2026-11-01", 1, 1)]
+    assert read_history(tmp_path, date_from=D1, date_to=D1) == rows(D1)           # types survive the fold
+
+
+def test_finished_years_are_folded_and_back_filled_days_replace_theirs(tmp_path):
+    days = [date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 15), date(2026, 2, 1)]
+    for day in days:
+        write_snapshot(rows(day) if day == days[0] else rows(day, "t131083"), tmp_path, day)
+    assert files(tmp_path) == ["2025.parquet", "2026-01.parquet", "2026-02-01.parquet"]
+    path = write_snapshot(rows(days[0], "t131083", "t131016"), tmp_path, days[0])    # back-fill into 2025
+    assert path == tmp_path / "metrics" / "2025.parquet"
+    assert files(tmp_path) == ["2025.parquet", "2026-01.parquet", "2026-02-01.parquet"]
+    assert series(tmp_path, scope="overall", measure="published") == [
+        ("2025-12-30", 2, 2), ("2025-12-31", 1, 2), ("2026-01-15", 1, 2), ("2026-02-01", 1, 2)]
 
 
 def test_history_filters(tmp_path):
@@ -125,28 +143,32 @@ def test_history_without_missing_lists(tmp_path):
     assert [m["publisher"] for m in with_missing[0]["missing"]] == ["t131016", "t131083"]
 
 
-def test_back_filling_a_compacted_day_rewrites_the_month(tmp_path):
+def test_back_filling_a_folded_day_rewrites_its_month(tmp_path):
     three_days(tmp_path)
-    write_snapshot(rows(D1, "t131083", "t131016"), tmp_path, D1)
-    assert sorted(p.name for p in (tmp_path / "metrics").iterdir()) == ["2026-10.parquet", "2026-11-01.parquet"]
+    assert write_snapshot(rows(D1, "t131083", "t131016"), tmp_path, D1) == tmp_path / "metrics" / "2026-10.parquet"
+    assert files(tmp_path) == ["2026-10.parquet", "2026-11-01.parquet"]
     assert series(tmp_path, scope="overall", measure="published") == [
         ("2026-10-30", 2, 2), ("2026-10-31", 1, 2), ("2026-11-01", 2, 2)]
 
 
-def test_a_daily_file_left_by_a_crash_wins_over_its_month(tmp_path):
+def test_a_finer_file_left_by_an_interrupted_fold_wins(tmp_path):
     three_days(tmp_path)
-    leftover = tmp_path / "metrics" / "2026-10-31.parquet"   # as if compaction died before deleting it
-    write_snapshot(rows(D2, "t131083", "t131016"), tmp_path / "other", D2)
-    shutil.copy(tmp_path / "other" / "metrics" / "2026-10-31.parquet", leftover)
+    other = tmp_path / "other"                     # the same day computed again, as a day file
+    write_snapshot(rows(D2, "t131083", "t131016"), other, D2)
+    shutil.copy(other / "metrics" / "2026-10-31.parquet", tmp_path / "metrics")
     assert series(tmp_path, scope="overall", measure="published") == [
         ("2026-10-30", 0, 2), ("2026-10-31", 2, 2), ("2026-11-01", 2, 2)]
+    assert len(read_history(tmp_path, date_from=D2, date_to=D2)) == len(rows(D2))
 
 
-def test_latest_date_comes_from_a_month_file_when_no_daily_file_is_left(tmp_path):
+def test_latest_date_and_has_snapshot(tmp_path):
+    assert latest_snapshot_date(tmp_path) is None
     three_days(tmp_path)
+    assert latest_snapshot_date(tmp_path) == D3
+    assert has_snapshot(tmp_path, D1) and has_snapshot(tmp_path, D3)
+    assert not has_snapshot(tmp_path, date(2026, 10, 29)) and not has_snapshot(tmp_path, date(2025, 1, 1))
     (tmp_path / "metrics" / "2026-11-01.parquet").unlink()
     assert latest_snapshot_date(tmp_path) == D2
-    assert latest_snapshot_date(tmp_path / "nothing") is None
 
 
 # ---------------------------------------------------------------------------------------------------------

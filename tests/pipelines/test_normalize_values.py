@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pipelines.normalize import text
 from pipelines.normalize.coords import fix_coordinates
+from pipelines.normalize.fold import fold_array
 from pipelines.normalize.numbers import to_number
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import make_plan
@@ -108,4 +109,4 @@ def test_byte_level_fold_equals_the_expression_fold(values, code, start):
     arr = pa.array(values, pa.string()).slice(min(start, len(values)))
     dashes = text.CODE_DASHES if code else text.DASHES
     expected = pl.select(text.halfwidth(pl.lit(pl.Series(arr.to_pylist(), dtype=pl.String)), dashes=dashes))
-    assert text.fold_array(arr, code=code).to_pylist() == expected.to_series().to_list()
+    assert fold_array(arr, code=code).to_pylist() == expected.to_series().to_list()

@@ -225,3 +225,31 @@ def test_inspect_reports_layout_types_and_best_standard(tmp_path):
     assert info["dialect"]["delimiter"] == ","
     for best in info["standards"]:
         assert set(best) == {"slug", "score", "mapping"} and best["mapping"]["緯度"] == "緯度"
+
+
+# Two real files copied from shared/realdata (provenance: shared/realdata/SOURCES.md #15 and #19), so these
+# run without ../shared.
+
+def test_fixture_takamatsu_childcare(tmp_path):
+    data = (FIXTURES / "takamatsu__0079_unapproved_childcare.csv").read_bytes()
+    res, table = ingest(tmp_path, data, STANDARD, columns={"fiscalYearStartDay": "開設日",
+                                                             "startTimeWeekDays": "開始時間", "capacity": "定員"})
+    assert res.rows == 33 and res.metadata["encoding"] == "utf-8-sig" and len(res.metadata["comments"]) == 9
+    first = rows(table)[0]
+    assert (first["_row"], str(first["開設日"]), first["開始時間"], first["終了時間"]) == (10, "1972-04-01", "07:30", "18:30")
+    assert (first["緯度"], first["経度"]) == (34.340613, 134.052601)
+    found = {(f.type, f.column): f for f in res.findings}
+    assert found[("invalid-integer", "定員")].examples == ("ー",)
+    assert found[("invalid-coordinate", "緯度")].examples == (",",)
+
+
+def test_fixture_taito_no_header(tmp_path):
+    data = (FIXTURES / "tokyo_taito__NON_sisetu_28.csv").read_bytes()
+    names = ["大分類", "小分類", "名称", "所在地", "電話番号", "情報", "緯度", "経度"]
+    res, table = ingest(tmp_path, data, STANDARD, read={"names": names})
+    assert res.rows == 76 and res.metadata["header_row"] is None
+    first = rows(table)[0]
+    assert (first["緯度"], first["経度"], first["電話番号"]) == (35.71943546, 139.7699202, "03-5246-1316")
+    found = {(f.type, f.column): f for f in res.findings}
+    assert found[("swapped-lat-lon", "緯度,経度")].count == 75
+    assert found[("invalid-coordinate", "経度")].rows == (25,)          # a repeated header line mid-file

@@ -1,55 +1,33 @@
-"""Non-API routes: resource downloads, the home page, and the hooks for ``catalog.metrics`` and ``catalog.dcat``.
+"""Machine endpoints next to the pages: resource downloads, DCAT, Prometheus ``/metrics``, dashboard CSVs.
 
-Pages call the same actions as the API; nothing here reads the store directly.
+They run as the page caller (an API token, else the signed-in session), so a member who signed in can download
+an internal dataset's files from its page, and nobody else can. DCAT and metrics are provided by
+``catalog.dcat`` / ``catalog.metrics``, imported when first requested.
 """
 from __future__ import annotations
 
+import csv
 import importlib
+import io
 from email.utils import formatdate, parsedate_to_datetime
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from catalog import files, resources
 from catalog.actions import get_action
-from catalog.caller import context_for
 from catalog.errors import NotAuthorized, NotFound
+from catalog.web.session import web_context
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(["html"]))
-_DCAT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "rdf": "application/rdf+xml",
-               "xml": "application/rdf+xml", "n3": "text/n3"}
-
-
-def routes() -> list[Route]:
-    return [
-        Route("/", home),
-        Route("/dataset/{pkg_id}/resource/{res_id}/download/{filename}", download),
-        Route("/metrics", metrics),
-        Route("/catalog.{fmt}", dcat_catalog),
-        Route("/dataset/{pkg_id}.{fmt}", dcat_dataset),
-    ]
-
-
-async def home(request: Request) -> Response:
-    """The newest datasets with their organization and download links, and a search box."""
-    q = request.query_params.get("q", "")
-    result = await run_in_threadpool(get_action("package_search"), context_for(request),
-                                     {"q": q, "rows": 50, "sort": "score desc, metadata_modified desc" if q else
-                                      "metadata_modified desc", "facet.field": '["organization"]'})
-    html = _templates.get_template("index.html").render(q=q, result=result)
-    return HTMLResponse(html)
-
+DCAT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "rdf": "application/rdf+xml",
+              "xml": "application/rdf+xml", "n3": "text/n3"}
 
 async def download(request: Request) -> Response:
     """An uploaded file, with ETag/Last-Modified (304 on revalidation), byte ranges and an RFC 6266 file name."""
     res_id = request.path_params["res_id"]
     try:
-        res = await run_in_threadpool(get_action("resource_show"), context_for(request), {"id": res_id})
+        res = await run_in_threadpool(get_action("resource_show"), web_context(request), {"id": res_id})
     except NotFound:
         return PlainTextResponse("Not found", 404)
     except NotAuthorized:
@@ -82,7 +60,7 @@ def _not_modified(request: Request, etag: str, mtime: float) -> bool:
 
 
 def _optional(module: str, function: str):
-    """A function another part of the catalog may provide (imported lazily, None when absent)."""
+    """A function another part of the catalog provides (imported lazily, None when absent)."""
     try:
         return getattr(importlib.import_module(module), function, None)
     except ImportError:
@@ -93,26 +71,26 @@ async def metrics(request: Request) -> Response:
     render = _optional("catalog.metrics", "prometheus_text")
     if render is None:
         return PlainTextResponse("Not found", 404)
-    text = await run_in_threadpool(render, context_for(request))
+    text = await run_in_threadpool(render, web_context(request))
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 async def dcat_catalog(request: Request) -> Response:
     render = _optional("catalog.dcat", "render_catalog")
     fmt = request.path_params["fmt"]
-    if render is None or fmt not in _DCAT_TYPES:
+    if render is None or fmt not in DCAT_TYPES:
         return PlainTextResponse("Not found", 404)
-    body = await run_in_threadpool(render, context_for(request), fmt, dict(request.query_params))
+    body = await run_in_threadpool(render, web_context(request), fmt, dict(request.query_params))
     return _dcat_response(body, fmt)
 
 
 async def dcat_dataset(request: Request) -> Response:
     render = _optional("catalog.dcat", "render_dataset")
     fmt = request.path_params["fmt"]
-    if render is None or fmt not in _DCAT_TYPES:
+    if render is None or fmt not in DCAT_TYPES:
         return PlainTextResponse("Not found", 404)
     try:
-        body = await run_in_threadpool(render, context_for(request), request.path_params["pkg_id"], fmt)
+        body = await run_in_threadpool(render, web_context(request), request.path_params["pkg_id"], fmt)
     except NotFound:
         return PlainTextResponse("Not found", 404)
     except NotAuthorized:
@@ -123,4 +101,15 @@ async def dcat_dataset(request: Request) -> Response:
 def _dcat_response(body, fmt: str) -> Response:
     if isinstance(body, Response):
         return body
-    return Response(body, media_type=f"{_DCAT_TYPES[fmt]}; charset=utf-8")
+    return Response(body, media_type=f"{DCAT_TYPES[fmt]}; charset=utf-8")
+
+
+def chart_csv(chart) -> Response:
+    """One dashboard chart's numbers as CSV (UTF-8 with BOM, so Excel in Japan opens it right)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(chart.headers)
+    for row in chart.rows:
+        writer.writerow(["" if row.get(c) is None else row[c] for c in chart.columns])
+    return Response(("\ufeff" + out.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{chart.id}.csv"'})

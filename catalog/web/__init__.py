@@ -1,0 +1,78 @@
+"""The web catalog: server-rendered pages (Japanese, English under ``/en/``), each also as ``.json``, the sign-in,
+resource downloads, DCAT, ``/metrics``, dashboard CSVs and the static files. Pages call the same actions as API
+clients (``catalog/web/contexts/``).
+
+``create_app`` mounts ``routes()`` and ``middleware(home)`` (the signed session cookie of the web sign-in).
+Names in page paths use the ``name`` convertor (no dots), so ``/dataset/<name>.json`` is the page's data and
+``/dataset/<id>.ttl`` is DCAT, whatever the order.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from catalog.web import endpoints, views
+from catalog.web.contexts import dashboard, dataset, home, organization, quality, search
+from catalog.web.render import json_path
+from catalog.web.session import middleware
+
+__all__ = ["middleware", "routes"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+# leaflet comes from npm (web/package.json, installed by ./dev); served locally, never from a CDN
+VENDOR = Path(__file__).resolve().parents[2] / "web" / "node_modules"
+
+
+
+class _Name(Convertor):
+    """CKAN names and ids (``[a-z0-9_-]``, uuids) and table versions: never a dot, so ``.json``/``.ttl`` stay suffixes."""
+
+    regex = "[A-Za-z0-9_-]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("name", _Name())
+
+# (Japanese path, builder, template, extras for the template only)
+PAGES = [
+    ("/", home.build, "home.html", None),
+    ("/dataset", search.build, "search.html", None),
+    ("/dataset/{name:name}", dataset.build, "dataset.html", None),
+    ("/dataset/{name:name}/quality", quality.build, "quality.html", None),
+    ("/dataset/{name:name}/quality/{version:name}", quality.build, "quality.html", None),
+    ("/organization", organization.build_list, "organizations.html", None),
+    ("/organization/{name:name}", organization.build, "organization.html", None),
+    ("/dashboard", dashboard.build, "dashboard.html", views.dashboard_svgs),
+]
+
+
+def routes() -> list[BaseRoute]:
+    json_routes, html_routes = [], []
+    for path, builder, template, decorate in PAGES:
+        for prefix in ("", "/en"):
+            json_routes.append(Route(json_path(prefix + path), views.page_json(builder)))
+            html_routes.append(Route(prefix + path, views.page(builder, template, decorate)))
+    return [
+        Mount("/static/vendor/leaflet", app=StaticFiles(directory=VENDOR / "leaflet" / "dist", check_dir=False)),
+        Mount("/static", app=StaticFiles(directory=STATIC)),
+        *json_routes,
+        Route("/dataset/{pkg_id}/resource/{res_id}/download/{filename}", endpoints.download),
+        Route("/metrics", endpoints.metrics),
+        Route("/catalog.{fmt}", endpoints.dcat_catalog),
+        Route("/dataset/{pkg_id}.{fmt}", endpoints.dcat_dataset),
+        Route("/dashboard/{chart:name}.csv", views.dashboard_csv),
+        Route("/en/dashboard/{chart:name}.csv", views.dashboard_csv),
+        Route("/user/login", views.login, methods=["GET", "POST"]),
+        Route("/en/user/login", views.login, methods=["GET", "POST"]),
+        Route("/user/logout", views.logout, methods=["POST"]),
+        Route("/en/user/logout", views.logout, methods=["POST"]),
+        *html_routes,
+    ]

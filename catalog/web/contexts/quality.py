@@ -1,0 +1,139 @@
+"""The steward's report view ``/dataset/<name>/quality[/<version>]``: findings and the failing source rows.
+
+Reads ``<home>/reports/<dataset>/<version>.json`` (a ``QualityReport.to_dict()``; catalog/ may not import
+``quality``) and the standardized ``<home>/std/<dataset>/<version>.parquet`` (its ``_row`` column is the source
+line number the findings cite). Access follows ``package_show`` under the caller's context; a sysadmin may also
+read reports of versions that never reached the catalog (blocked by an error).
+
+Columns with a personal-data finding are never shown raw: their cells are replaced by a mask.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from catalog.errors import NotFound
+from catalog.metrics.measures import extras
+from catalog.web.page import PageRequest
+
+MAX_ROWS = 200
+MASK = "●●●"
+_VERSION = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")   # a file name, never a path
+
+
+@dataclass(frozen=True)
+class FailingRows:
+    columns: list[str]                    # ``_row`` first
+    masked_columns: list[str]
+    rows: list[dict]                      # [{"row": n, "cells": [...], "flagged": [column, ...]}]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class QualityPage:
+    lang: str
+    name: str
+    title: str
+    dataset_url: str | None
+    version: str
+    current_version: str
+    versions: list[dict]                  # [{"version", "url", "modified"}], newest first
+    found: bool                           # a report exists for this version
+    valid: bool
+    partial: bool
+    stats: dict
+    error_count: int
+    warning_count: int
+    findings: list[dict]
+    failing_rows: FailingRows | None
+
+
+def build(req: PageRequest) -> QualityPage:
+    name = req.path_params["name"]
+    pkg = _package(req, name)
+    current = extras(pkg).get("table_version", "") if pkg else ""
+    version = req.path_params.get("version") or current or _newest(req.context.home, name)
+    if not version or not _VERSION.match(version):
+        raise NotFound(f"No quality report for {name}")
+    report = _read_report(req.context.home, name, version)
+    findings = report.get("findings", [])
+    return QualityPage(
+        lang=req.lang, name=name, title=(pkg or {}).get("title") or name,
+        dataset_url=req.url(f"/dataset/{name}") if pkg else None, version=version, current_version=current,
+        versions=_versions(req, name), found=bool(report), valid=bool(report.get("valid")),
+        partial=bool(report.get("partial")), stats=report.get("stats", {}),
+        error_count=int(report.get("error_count", 0)), warning_count=int(report.get("warning_count", 0)),
+        findings=[_finding(f) for f in findings],
+        failing_rows=failing_rows(req.context.home / "std" / name / f"{version}.parquet", findings))
+
+
+def _package(req: PageRequest, name: str) -> dict | None:
+    try:
+        return req.call("package_show", {"id": name})
+    except NotFound:
+        # a version blocked before its first release has reports but no package: stewards (sysadmins) need it
+        if req.context.is_sysadmin and (req.context.home / "reports" / name).is_dir():
+            return None
+        raise
+
+
+def _read_report(home: Path, name: str, version: str) -> dict:
+    path = home / "reports" / name / f"{version}.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text("utf-8"))
+
+
+def _newest(home: Path, name: str) -> str:
+    files = sorted((home / "reports" / name).glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    return files[0].stem if files else ""
+
+
+def _versions(req: PageRequest, name: str) -> list[dict]:
+    folder = req.context.home / "reports" / name
+    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+    return [{"version": p.stem, "url": req.url(f"/dataset/{name}/quality/{p.stem}"),
+             "modified": datetime.fromtimestamp(p.stat().st_mtime).strftime("%Y-%m-%d %H:%M")} for p in files]
+
+
+def _finding(f: dict) -> dict:
+    rows = [int(r) for r in f.get("rows") or []]
+    return {"type": f.get("type", ""), "severity": f.get("severity", ""), "family": f.get("family", ""),
+            "column": f.get("column") or "", "rows": rows, "count": int(f.get("count") or len(rows)),
+            "message_ja": f.get("message_ja", ""), "message_en": f.get("message_en", ""),
+            "examples": [str(e) for e in f.get("examples") or []]}
+
+
+def masked_columns(findings: list[dict], columns: list[str]) -> list[str]:
+    """Columns never to show: those with a personal-data finding; every column if such a finding names none."""
+    personal = [f for f in findings if f.get("family") == "personal-data"]
+    if any(not f.get("column") for f in personal):
+        return [c for c in columns if c != "_row"]
+    return sorted({f["column"] for f in personal if f["column"] in columns})
+
+
+def failing_rows(path: Path, findings: list[dict]) -> FailingRows | None:
+    wanted = sorted({int(r) for f in findings for r in f.get("rows") or []})
+    if not wanted or not path.is_file():
+        return None
+    table = pq.read_table(path, filters=[("_row", "in", wanted[:MAX_ROWS])])
+    columns = ["_row"] + [c for c in table.column_names if c != "_row"]
+    hidden = set(masked_columns(findings, columns))
+    flagged: dict[int, set[str]] = {}
+    for f in findings:
+        for r in f.get("rows") or []:
+            flagged.setdefault(int(r), set()).add(f.get("column") or "")
+    rows = []
+    for record in sorted(table.select(columns).to_pylist(), key=lambda rec: rec["_row"]):
+        cells = [MASK if c in hidden and record[c] not in (None, "") else _text(record[c]) for c in columns]
+        rows.append({"row": record["_row"], "cells": cells, "flagged": sorted(flagged.get(record["_row"], set()))})
+    return FailingRows(columns, sorted(hidden), rows, truncated=len(wanted) > MAX_ROWS)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,189 @@
+"""Japanese first, English under ``/en/…``: the language of a URL, the other language's URL, and the UI's words.
+
+Data (titles, descriptions) is not translated here: pages show the ``title_en``/``notes_en`` extras when there
+are some and fall back to the Japanese text, marked ``lang="ja"`` so screen readers pronounce it right.
+"""
+from __future__ import annotations
+
+from catalog.metrics import CATEGORY_NAMES
+
+LANGS = ("ja", "en")
+EN_PREFIX = "/en"
+
+# Tokyo catalog categories in English (datasets/publishers.yaml carries the same; catalog/ may not read it).
+CATEGORY_NAMES_EN = {
+    "c001": "Disaster prevention and planning", "c002": "Public safety", "c003": "Urban development",
+    "c004": "Population decline, low birth rate and ageing", "c005": "Health and welfare", "c006": "Daily life",
+    "c007": "Taxes", "c008": "Tourism", "c009": "Olympic and Paralympic Games", "c010": "Arts and culture",
+    "c011": "Industry and job creation", "c012": "Environment", "c013": "Transport", "c014": "Other",
+    "uncategorized": "Uncategorized",
+}
+CATEGORIES = [c for c in CATEGORY_NAMES if c.startswith("c")]
+
+# The 自治体標準オープンデータセット slugs the pipeline writes into the ``standard`` extra.
+STANDARDS = {
+    "aed": ("AED設置箇所一覧", "AED locations"), "care_service": ("介護サービス事業所一覧", "Care service providers"),
+    "medical_institution": ("医療機関一覧", "Medical institutions"), "cultural_property": ("文化財一覧", "Cultural properties"),
+    "tourism": ("観光施設一覧", "Tourist facilities"), "event": ("イベント一覧", "Events"),
+    "public_wireless_lan": ("公衆無線LANアクセスポイント一覧", "Public Wi-Fi access points"),
+    "public_toilet": ("公衆トイレ一覧", "Public toilets"), "fire_hydrant": ("消防水利施設一覧", "Fire water supplies"),
+    "evacuation_space": ("指定緊急避難場所一覧", "Designated evacuation spaces"),
+    "population": ("地域・年齢別人口", "Population by area and age"), "public_facility": ("公共施設一覧", "Public facilities"),
+    "preschool": ("子育て施設一覧", "Childcare facilities"), "open_data_list": ("オープンデータ一覧", "Open data list"),
+}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "site": ("東京都オープンデータカタログ", "Tokyo Open Data Catalog"),
+    "skip": ("本文へ移動", "Skip to content"),
+    "home": ("ホーム", "Home"), "datasets": ("データセット", "Datasets"), "organizations": ("組織", "Organizations"),
+    "dashboard": ("公開率ダッシュボード", "Publication-rate dashboard"), "api": ("API", "API"),
+    "search": ("検索", "Search"), "search_label": ("データセットを検索", "Search datasets"),
+    "search_placeholder": ("例：トイレ、人口、避難所", "e.g. toilets, population, evacuation"),
+    "login": ("ログイン", "Sign in"), "logout": ("ログアウト", "Sign out"), "signed_in_as": ("ログイン中", "Signed in as"),
+    "username": ("ユーザー名", "User name"), "token": ("APIトークン", "API token"),
+    "login_help": ("庁内限定データを見るには、ユーザー名とAPIトークンでログインしてください。",
+                   "Sign in with your user name and API token to see internal (庁内限定) datasets."),
+    "login_failed": ("ユーザー名またはAPIトークンが正しくありません。", "Wrong user name or API token."),
+    "categories": ("分類", "Categories"), "recent": ("最近更新されたデータセット", "Recently updated datasets"),
+    "dataset_count": ("データセット数", "Datasets"), "organization_count": ("組織数", "Organizations"),
+    "overall_rate": ("全体の公開率", "Overall publication rate"), "as_of": ("時点", "as of"),
+    "no_snapshot": ("公開率はまだ集計されていません。", "No publication rate has been computed yet."),
+    "results": ("件", "datasets"), "no_results": ("該当するデータセットはありません。", "No datasets match."),
+    "filters": ("絞り込み", "Filters"), "remove_filter": ("絞り込みを解除", "Remove filter"),
+    "clear_filters": ("すべて解除", "Clear all"), "sort": ("並び順", "Sort by"), "apply": ("適用", "Apply"),
+    "sort_relevance": ("関連度", "Relevance"), "sort_modified": ("更新日（新しい順）", "Last modified"),
+    "sort_name": ("名前順", "Name"), "prev": ("前へ", "Previous"), "next": ("次へ", "Next"), "page": ("ページ", "Page"),
+    "pagination": ("ページ送り", "Pagination"),
+    "organization": ("組織", "Organization"), "groups": ("分類", "Category"), "tags": ("タグ", "Tags"),
+    "res_format": ("形式", "Format"), "license_id": ("ライセンス", "Licence"), "standard": ("準拠する標準", "Standard"),
+    "quality": ("品質", "Quality"), "formats": ("形式", "Formats"), "modified": ("最終更新", "Last updated"),
+    "private": ("庁内限定", "Internal"), "publisher": ("公開者", "Publisher"), "license": ("ライセンス", "Licence"),
+    "update_frequency": ("更新頻度", "Update frequency"), "fresh": ("更新期限内", "Up to date"),
+    "stale": ("更新期限切れ", "Overdue"), "next_update": ("次回更新予定", "Next update due"),
+    "conformant": ("標準に準拠", "Conforms to the standard"), "not_conformant": ("標準の必須項目が不足",
+                                                                            "Misses required columns"),
+    "quality_report": ("品質レポート", "Quality report"), "resources": ("データとリソース", "Data and resources"),
+    "download": ("ダウンロード", "Download"), "size": ("サイズ", "Size"), "preview": ("データのプレビュー", "Data preview"),
+    "preview_of": ("全 {total} 行のうち先頭 {shown} 行", "First {shown} of {total} rows"),
+    "map": ("地図", "Map"), "map_fallback": ("地図を表示するには JavaScript を有効にしてください。",
+                                             "Enable JavaScript to see the map."),
+    "coordinates": ("座標の一覧", "Coordinates"),
+    "name": ("名称", "Name"), "latitude": ("緯度", "Latitude"), "longitude": ("経度", "Longitude"),
+    "api_examples": ("APIで使う", "Use the API"), "copy": ("コピー", "Copy"), "copied": ("コピーしました", "Copied"),
+    "linked_data": ("メタデータ（DCAT）", "Metadata (DCAT)"), "json_view": ("このページのJSON", "This page as JSON"),
+    "description": ("説明", "Description"), "finding_type": ("種類", "Type"), "column": ("列", "Column"), "row": ("行", "Row"),
+    "severity": ("重要度", "Severity"), "message": ("内容", "Message"), "count": ("件数", "Count"),
+    "examples": ("例", "Examples"), "findings": ("検出事項", "Findings"), "failing_rows": ("問題のある行（元ファイルの行番号）",
+                                                                                    "Failing rows (source line numbers)"),
+    "masked": ("個人情報の可能性があるため非表示", "Hidden: may contain personal data"),
+    "versions": ("バージョン", "Versions"), "version": ("バージョン", "Version"), "no_findings": ("問題は見つかりませんでした。",
+                                                                                          "No problems found."),
+    "error": ("エラー", "Error"), "warning": ("警告", "Warning"), "rows_label": ("行数", "Rows"),
+    "publication_rate": ("公開率", "Publication rate"), "measure": ("指標", "Measure"), "rate": ("率", "Rate"),
+    "met": ("達成", "Met"), "expected": ("対象", "Expected"), "missing_targets": ("未達成の対象データ", "Targets not met"),
+    "none_missing": ("すべて達成しています。", "All met."), "show_table": ("数値を表で見る", "Show the numbers as a table"),
+    "csv_download": ("CSVでダウンロード", "Download CSV"), "publisher_type": ("団体の種類", "Publisher type"),
+    "all": ("すべて", "All"), "category": ("分類", "Category"),
+    "chart_by_publisher": ("団体別の公開率", "Publication rate by publisher"),
+    "chart_by_category": ("分類別の公開率", "Publication rate by category"),
+    "chart_measures": ("5つの指標", "The five measures"),
+    "chart_matrix": ("団体 × 標準データセット", "Publishers × standard datasets"),
+    "chart_history": ("公開率の推移", "Publication rate over time"),
+    "category_filter_note": ("団体別の公開率は分類で絞り込めません（団体の種類のみ）。",
+                             "Rates by publisher cannot be filtered by category (only by publisher type)."),
+    "status_published": ("公開済み", "Published"), "status_invalid": ("要修正", "Invalid"),
+    "status_stale": ("更新期限切れ", "Stale"), "status_missing": ("未公開", "Missing"),
+    "not_found": ("ページが見つかりません", "Page not found"), "forbidden": ("閲覧権限がありません", "Not allowed"),
+    "forbidden_help": ("このデータセットは庁内限定です。権限のあるユーザーでログインしてください。",
+                       "This dataset is internal. Sign in as a user with a role in its organization."),
+    "language": ("言語", "Language"), "other_language": ("English", "日本語"),
+    "footer": ("データは各組織が公開しています。API・DCATは機械可読です。",
+               "Data are published by each organization; the API and DCAT are machine-readable."),
+    "datasets_of": ("この組織のデータセット", "Datasets of this organization"),
+    "report_for": ("品質レポート：", "Quality report: "), "valid": ("検証合格", "Valid"),
+    "invalid": ("要修正", "Invalid"), "partial": ("検証が完了していません", "Partially checked"),
+    "unknown": ("未検証", "Not checked"), "report_missing": ("このバージョンの品質レポートはありません。",
+                                                           "There is no quality report for this version."),
+    "rows_not_available": ("標準化済みテーブルが見つからないため、行を表示できません。",
+                           "The standardized table is not available, so rows cannot be shown."),
+    "back_to_dataset": ("データセットに戻る", "Back to the dataset"), "all_organizations": ("すべての組織", "All organizations"),
+}
+_MEASURES = {"published": ("公開", "Published"), "conformant": ("標準準拠", "Conformant"), "valid": ("検証合格", "Valid"),
+             "fresh": ("更新期限内", "Fresh"), "machine_readable": ("機械判読可能", "Machine-readable"),
+             "adoption": ("取組率", "Adoption")}
+_FREQUENCIES = {"continuous": ("随時", "Continuous"), "daily": ("毎日", "Daily"), "weekly": ("毎週", "Weekly"),
+                "monthly": ("毎月", "Monthly"), "quarterly": ("四半期ごと", "Quarterly"),
+                "semiannual": ("半年ごと", "Every six months"), "yearly": ("毎年", "Yearly"),
+                "irregular": ("不定期", "Irregular")}
+_TYPES = {"都": "Metropolitan government", "局": "Bureaus", "区": "Special wards", "市": "Cities", "町": "Towns",
+          "村": "Villages"}
+PUBLISHER_TYPES = tuple(_TYPES)
+
+
+def lang_of(path: str) -> str:
+    return "en" if path == EN_PREFIX or path.startswith(EN_PREFIX + "/") else "ja"
+
+
+def localize(path: str, lang: str) -> str:
+    """The URL of ``path`` (a Japanese, unprefixed path) in ``lang``."""
+    if lang == "en":
+        return EN_PREFIX + (path if path != "/" else "/")
+    return path
+
+
+def unlocalize(path: str) -> str:
+    """The Japanese path of a URL path in either language."""
+    if lang_of(path) == "en":
+        return path[len(EN_PREFIX):] or "/"
+    return path
+
+
+def t(lang: str, key: str, **fmt) -> str:
+    ja, en = _WORDS[key]
+    text = en if lang == "en" else ja
+    return text.format(**fmt) if fmt else text
+
+
+def _pick(pair: tuple[str, str] | None, lang: str, fallback: str) -> str:
+    if pair is None:
+        return fallback
+    return pair[1] if lang == "en" else pair[0]
+
+
+def measure_name(measure: str, lang: str) -> str:
+    return _pick(_MEASURES.get(measure), lang, measure)
+
+
+def frequency_name(freq: str | None, lang: str) -> str:
+    return _pick(_FREQUENCIES.get(freq or ""), lang, freq or "—")
+
+
+def category_name(cid: str, lang: str, fallback: str | None = None) -> str:
+    names = CATEGORY_NAMES_EN if lang == "en" else CATEGORY_NAMES
+    return names.get(cid, fallback or cid)
+
+
+def standard_name(slug: str | None, lang: str) -> str:
+    return _pick(STANDARDS.get(slug or ""), lang, slug or "—")
+
+
+def type_name(ptype: str, lang: str) -> str:
+    return _TYPES.get(ptype, ptype) if lang == "en" else ptype
+
+
+def quality_name(status: str | None, lang: str) -> str:
+    return t(lang, status if status in ("valid", "invalid", "partial") else "unknown")
+
+
+def format_rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def format_size(size: int | None) -> str:
+    if not size:
+        return "—"
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""

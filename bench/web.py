@@ -124,28 +124,36 @@ def snapshots(home: Path, light: list[dict]) -> None:
 
 # -- workloads -------------------------------------------------------------------------------------------------
 
-def workloads(n: int, requests: int, real: list[str], seed: int = 5) -> dict[str, list[str]]:
+def workloads(public: list[str], requests: int, real: list[str], seed: int = 5) -> dict[str, tuple[list[str], bool]]:
+    """{name: (paths, warm up first)}; the first one runs on the fresh server, so it sees cold caches."""
     rnd = random.Random(seed)
     orgs = [name for name, _ in cs.organizations()]
+    tags = cs.TAGS
     terms = [rnd.choice(cs.TERMS) for _ in range(requests)]
     return {
-        "home `/`": ["/"] * requests,
-        "search `/dataset?q=<Japanese term>`": [f"/dataset?q={t}" for t in terms],
-        "search q + organization + category facets": [
-            f"/dataset?q={t}&organization={rnd.choice(orgs)}&groups=c{rnd.randint(1, 14):03d}" for t in terms],
-        "search, no q, page 1..50 (newest first)": [f"/dataset?page={rnd.randint(1, 50)}" for _ in terms],
-        "dataset page (generated: no DataStore)": [f"/dataset/ds-{rnd.randrange(n):06d}" for _ in terms],
-        "dataset page with preview + map (2,000 rows)": [f"/dataset/{rnd.choice(real)}" for _ in terms],
-        "search as `.json`": [f"/dataset.json?q={t}" for t in terms],
-        "organization page (not in the target)": [f"/organization/{rnd.choice(orgs)}" for _ in range(requests // 4)],
-        "dashboard (not in the target; SVGs cached)": ["/dashboard"] * max(5, requests // 20),
+        "search `?q=<term>`, first request of each of the 30 terms (cold)": (
+            [f"/dataset?q={t}" for t in cs.TERMS], False),
+        "home `/`": (["/"] * requests, True),
+        "search `?q=<term>` (30 terms repeated: the core's facet cache is warm)": (
+            [f"/dataset?q={t}" for t in terms], True),
+        "search `?q=<term>&tags=<tag>` (mostly unseen combinations)": (
+            [f"/dataset?q={t}&tags={rnd.choice(tags)}" for t in terms], True),
+        "search q + organization + category facets": (
+            [f"/dataset?q={t}&organization={rnd.choice(orgs)}&groups=c{rnd.randint(1, 14):03d}" for t in terms], True),
+        "search, no q, page 1..50 (newest first)": ([f"/dataset?page={rnd.randint(1, 50)}" for _ in terms], True),
+        "dataset page (generated: no DataStore)": ([f"/dataset/{rnd.choice(public)}" for _ in terms], True),
+        "dataset page with preview + map (2,000 rows)": ([f"/dataset/{rnd.choice(real)}" for _ in terms], True),
+        "search as `.json`": ([f"/dataset.json?q={t}" for t in terms], True),
+        "organization page (not in the target)": ([f"/organization/{rnd.choice(orgs)}" for _ in range(requests // 4)],
+                                                  True),
+        "dashboard (not in the target; SVGs cached)": (["/dashboard"] * max(5, requests // 20), True),
     }
 
 
-def time_pages(url: str, paths: list[str]) -> list[float]:
+def time_pages(url: str, paths: list[str], warm: bool) -> list[float]:
     times = []
     with httpx.Client(base_url=url, timeout=120) as client:
-        for path in paths[:5]:                     # warm-up: caches, DuckDB tables, vl-convert engine
+        for path in (sorted(set(paths))[:40] if warm else []):   # warm-up: caches, DuckDB tables, vl-convert
             client.get(path)
         for path in paths:
             start = time.perf_counter()
@@ -166,7 +174,7 @@ def report(rows: list[tuple], n: int, build_s: float) -> str:
             "| page | requests | p50 ms | p95 ms | p99 ms | target p95 < 200 ms |\n|---|---:|---:|---:|---:|---|\n")
     lines = []
     for name, count, p50, p95, p99 in rows:
-        verdict = "–" if "not in the target" in name else ("met" if p95 < 200 else "**missed**")
+        verdict = "–" if "not in the target" in name else ("met" if p95 < 200 else "**not met**")
         lines.append(f"| {name} | {count} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {verdict} |")
     return head + "\n".join(lines) + "\n"
 
@@ -191,8 +199,9 @@ def main() -> None:
     proc, url = cs.serve(home)
     rows = []
     try:
-        for name, paths in workloads(build["datasets"], args.requests, build["real"]).items():
-            times = time_pages(url, paths)
+        public = [r["name"] for r in Store(home).query("SELECT name FROM pkg WHERE private = 0 AND name LIKE 'ds-%'")]
+        for name, (paths, warm) in workloads(public, args.requests, build["real"]).items():
+            times = time_pages(url, paths, warm)
             rows.append((name, len(times), percentile(times, 0.5), percentile(times, 0.95), percentile(times, 0.99)))
             print(f"{name}: p50 {rows[-1][2]:.1f} ms, p95 {rows[-1][3]:.1f} ms, p99 {rows[-1][4]:.1f} ms", flush=True)
     finally:

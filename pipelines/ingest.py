@@ -147,6 +147,7 @@ def prefetch(items: Iterator, depth: int = 1) -> Iterator:
 
 
 def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:
-    """What the reader sees in ``path``; see ``pipelines.inspect``."""
+    """What the reader sees in ``path`` (encoding, dialect, header, metadata, rows, column types, best
+    standards); implemented in ``pipelines.read.inspect``."""
     from pipelines.read.inspect import inspect_file as _inspect
     return _inspect(Path(path), read)

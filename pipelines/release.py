@@ -91,11 +91,11 @@ def _upload_resources(client: ActionClient, ds: Dataset, tbl: dict, pkg: dict) -
             fields = {"name": f"{ds.title.ja} ({fmt})", "format": fmt, "mimetype": mimetype,
                       "description": f"{ds.title.ja} — {fmt} ({tbl['rows']} rows, version {tbl['version']})"}
             with out.open("rb") as f:
-                upload = {"upload": (out.name, f)}
+                files = {"upload": (out.name, f)}   # ckanapi's convention: sent as multipart form data
                 if fmt in existing:
-                    client.call_action("resource_update", {"id": existing[fmt]["id"], **fields, **upload})
+                    client.call_action("resource_update", {"id": existing[fmt]["id"], **fields}, files=files)
                 else:
-                    client.call_action("resource_create", {"package_id": pkg["id"], **fields, **upload})
+                    client.call_action("resource_create", {"package_id": pkg["id"], **fields}, files=files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

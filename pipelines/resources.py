@@ -12,7 +12,7 @@ PIPELINE_USER = "opendata-pipeline"
 class ActionClient(Protocol):
     """What the release step needs: CKAN's ``call_action`` (our LocalCatalog and ckanapi.RemoteCKAN both have it)."""
 
-    def call_action(self, action: str, data_dict: dict | None = None) -> Any: ...
+    def call_action(self, action: str, data_dict: dict | None = None, files: dict | None = None) -> Any: ...
 
 
 class Home(dg.ConfigurableResource):

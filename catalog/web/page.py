@@ -92,9 +92,10 @@ def overall_rate(req: PageRequest, **scope) -> dict | None:
 
 
 def publisher_names(req: PageRequest) -> dict[str, str]:
-    """{organization name: its name in the page's language}; English names are the organizations' descriptions
-    (the pipeline writes the publisher's ``name_en`` there), Japanese titles otherwise."""
+    """{organization name: English name} for English pages (the pipeline writes the publisher's ``name_en`` into
+    the organization's description); {} for Japanese ones, whose names the snapshots already carry.
+    organization_list counts every organization's datasets (~0.6 s at 100k), so Japanese pages skip it."""
+    if req.lang != "en":
+        return {}
     orgs = req.call("organization_list", {"all_fields": True, "limit": 1000})
-    if req.lang == "en":
-        return {o["name"]: o.get("description") or o.get("title") or o["name"] for o in orgs}
-    return {o["name"]: o.get("title") or o["name"] for o in orgs}
+    return {o["name"]: o.get("description") or o.get("title") or o["name"] for o in orgs}

@@ -78,13 +78,13 @@ def parse_block(block: bytes, base: int, layout: CsvLayout, scanner: RecordScann
     """One block of whole records → table with ``_row``; rows Arrow rejects for their field count are
     rescued (padded or trimmed, and logged) so no record is lost."""
     ncols = len(layout.names)
-    lines, ends = scanner.take_until(base + len(block))
+    lines, ends, multiline = scanner.take_until(base + len(block))
     rejected: list[str] = []
     table = pacsv.read_csv(
         pa.py_buffer(block),
         read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(ncols)], block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, quote_char=layout.quote or False,
-                                         newlines_in_values=True,
+                                         newlines_in_values=multiline,
                                          invalid_row_handler=lambda row: rejected.append(row.text) or "skip"),
         convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(ncols)},
                                              strings_can_be_null=True, quoted_strings_can_be_null=True,

@@ -31,6 +31,7 @@ class RecordScanner:
         self._lock = threading.Lock()
         self._starts: list[np.ndarray] = []
         self._ends: list[np.ndarray] = []
+        self._quoted_newlines: list[np.ndarray] = []    # stream positions of newlines inside quoted fields
 
     def feed(self, chunk: bytes) -> None:
         data = self._held + chunk
@@ -56,8 +57,11 @@ class RecordScanner:
             outside = (np.searchsorted(quotes, terms) + self.parity) % 2 == 0
             self.parity = int((self.parity + quotes.size) % 2)
             ends, end_lines = terms[outside], self.line + np.flatnonzero(outside)
+            if not outside.all():
+                self._quoted_newlines.append(self.offset + terms[~outside])
         elif self.parity:                   # inside a quoted field and no quote in this chunk
             ends, end_lines = terms[:0], terms[:0]
+            self._quoted_newlines.append(self.offset + terms)
         else:
             ends, end_lines = terms, self.line + np.arange(terms.size)
         starts = np.concatenate(([self.record_start], end_lines[:-1] + 1))
@@ -83,14 +87,18 @@ class RecordScanner:
         with self._lock:
             return sum(a.size for a in self._starts)
 
-    def take_until(self, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        """(start lines, end offsets) of the pending records whose terminator lies before ``offset``."""
+    def take_until(self, offset: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(start lines, end offsets) of the pending records whose terminator lies before ``offset``, and
+        whether any of them holds a newline inside a quoted field (Arrow parses faster when none does)."""
         with self._lock:
             starts = np.concatenate(self._starts) if self._starts else np.empty(0, np.int64)
             ends = np.concatenate(self._ends) if self._ends else np.empty(0, np.int64)
             n = int(np.searchsorted(ends, offset))
             self._starts, self._ends = [starts[n:]], [ends[n:]]
-        return starts[:n], ends[:n]
+            quoted = np.concatenate(self._quoted_newlines) if self._quoted_newlines else np.empty(0, np.int64)
+            k = int(np.searchsorted(quoted, offset))
+            self._quoted_newlines = [quoted[k:]]
+        return starts[:n], ends[:n], k > 0
 
 
 def field_counts(block: bytes, ends: np.ndarray, delimiter: str, quote: str | None) -> np.ndarray:
@@ -107,7 +115,7 @@ def _terminators(b: np.ndarray) -> np.ndarray:
     """Positions of LF, and of CR not followed by LF (a CR-only file); sorted."""
     lf = np.flatnonzero(b == LF)
     cr = np.flatnonzero(b == CR)
-    if cr.size:
+    if cr.size and not (cr.size <= lf.size and cr[-1] + 1 < b.size and (b[cr + 1] == LF).all()):
         nxt = np.minimum(cr + 1, b.size - 1)
         cr = cr[(b[nxt] != LF) | (cr + 1 >= b.size)]
         return np.sort(np.concatenate((lf, cr))) if cr.size else lf

@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import catalog_search as cs  # noqa: E402  (bench/catalog_search.py: the shared generator)
 
-from catalog import index, timestamps, users  # noqa: E402
+from catalog import index, users  # noqa: E402
 from catalog.local import LocalCatalog  # noqa: E402
 from catalog.metrics import compute_publication_rates, write_snapshot  # noqa: E402
 from catalog.store import Store  # noqa: E402

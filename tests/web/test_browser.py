@@ -1,0 +1,185 @@
+"""Browser tests: chromium (Debian's, through Playwright) against a real uvicorn server on 127.0.0.1, data
+published through the real actions. Each test saves screenshots under ``test-output/<test name>/`` and runs
+axe-core on every page it visits."""
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import os
+import shlex
+import subprocess
+import sys
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+
+from tests.web.browser import ARGS, CHROMIUM, TILES, Shots, assert_accessible, needs_chromium
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="ja-JP",
+                                  base_url=server, permissions=["clipboard-read", "clipboard-write"])
+    context.route(TILES, lambda route: route.abort())     # offline: tiles never load, markers must still show
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(request):
+    return Shots(request.node.name)
+
+
+def _visit(page, path: str, shot, step: str):
+    page.goto(path)
+    assert_accessible(page)
+    shot(page, step)
+
+
+def test_citizen_searches_narrows_downloads_and_sees_the_map(page, shot):
+    _visit(page, "/", shot, "home")
+    page.get_by_label("データセットを検索").fill("トイレ")
+    page.get_by_label("データセットを検索").press("Enter")
+    page.wait_for_url("**/dataset?q=*")
+    assert page.locator(".result-count strong").inner_text() == "2"
+    assert_accessible(page)
+    shot(page, "search")
+    page.locator("aside.facets a", has_text="江東区").click()
+    page.wait_for_url("**organization=t131083**")
+    assert page.locator(".result-count strong").inner_text() == "1"
+    assert page.locator(".active-filters .chip").count() == 1
+    shot(page, "narrowed")
+    page.locator(".results").get_by_role("link", name="公衆トイレ一覧", exact=True).click()
+    page.wait_for_url("**/dataset/koto-public-toilets")
+    page.wait_for_selector("#map[data-markers]")
+    assert page.locator("#map .leaflet-marker-icon").count() == 5 == int(page.get_attribute("#map", "data-markers"))
+    assert page.locator("#map.leaflet-container").count() == 1
+    assert_accessible(page)
+    shot(page, "dataset")
+    with page.expect_download() as info:
+        page.locator(".download-buttons a", has_text="CSV").click()
+    body = info.value.path().read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf")                      # UTF-8 with BOM: Excel opens it right
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == ["名称", "緯度", "経度", "電話番号", "備考"] and rows[1][:3] == ["豊洲公園トイレ", "35.6535", "139.7953"]
+    assert len(rows) == 6 and info.value.suggested_filename == "koto-public-toilets.csv"
+
+
+def _preview_rows(page) -> list[list[str]]:
+    return page.eval_on_selector_all("table.preview tbody tr",
+                                     "rows => rows.map(r => Array.from(r.cells, c => c.textContent))")
+
+
+def _copy(page, snippet_id: str) -> str:
+    page.locator(f"button[data-copy='snippet-{snippet_id}']").click()
+    return page.evaluate("() => navigator.clipboard.readText()")
+
+
+def test_civic_developer_copies_api_examples_that_work(page, shot, tmp_path):
+    _visit(page, "/dataset/koto-public-toilets", shot, "dataset")
+    shown = _preview_rows(page)
+    curl = _copy(page, "curl-datastore_search")
+    assert curl.startswith("curl ") and page.locator("button[data-copy='snippet-curl-datastore_search']").inner_text() == "コピーしました"
+    records = httpx.get(shlex.split(curl)[-1]).json()["result"]["records"]
+    columns = [c for c in records[0] if c != "_id"]
+    assert [[str(r[c]) if r[c] is not None else "" for c in columns] for r in records] == shown[:5]
+    script = _copy(page, "python-ckanapi")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": ""}, check=False)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "公衆トイレ一覧"
+    printed = [ast.literal_eval(line) for line in lines[1:]]
+    assert [[str(r[c]) for c in columns] for r in printed] == shown[:5]
+    shot(page, "copied")
+
+
+def test_dashboard_charts_show_the_published_numbers(page, shot, server):
+    _visit(page, "/dashboard", shot, "dashboard")
+    assert page.locator("figure.svg-chart svg").count() == 5
+    api = httpx.get(f"{server}/api/3/action/publication_rate_show",
+                    params={"scope": "publisher", "measure": "published"}).json()["result"]["results"]
+    page.locator("#chart-by_publisher summary").click()
+    cells = page.eval_on_selector_all(
+        "table[data-chart=by_publisher] tbody tr",
+        "rows => rows.map(r => [r.cells[0].textContent, r.querySelector('[data-col=rate]').dataset.value])")
+    assert {name: float(rate) for name, rate in cells} == {r["scope_name"]: r["rate"] for r in api}
+    assert "100%" in page.locator("#chart-by_publisher svg").inner_html()     # the bar labels are the numbers
+    table = page.locator("table[data-chart=by_publisher]")
+    table.get_by_role("button", name="率", exact=True).click()          # JS: sort the table by a column
+    assert table.locator("th[aria-sort=ascending]").count() == 1
+    assert float(table.locator("tbody tr [data-col=rate]").first.get_attribute("data-value")) == min(
+        r["rate"] for r in api)
+    shot(page, "table-open")
+    page.select_option("#f-type", "区")
+    page.get_by_role("button", name="適用").click()
+    page.wait_for_url("**type=%E5%8C%BA**")
+    assert page.locator("table[data-chart=by_publisher] tbody tr").count() == 2
+    assert_accessible(page)
+    shot(page, "wards")
+
+
+EN_PAGES = ["/en/", "/en/dataset?q=トイレ", "/en/dataset/koto-public-toilets", "/en/organization",
+            "/en/organization/t131083", "/en/dashboard", "/en/dataset/koto-public-toilets/quality"]
+
+
+def test_english_pages_exist_and_switch_back(page, shot):
+    for i, path in enumerate(EN_PAGES):
+        _visit(page, path, shot, f"en-{i}")
+        assert page.get_attribute("html", "lang") == "en"
+        page.locator("a.lang-switch").click()
+        assert page.get_attribute("html", "lang") == "ja"
+        url = urlsplit(page.url)
+        assert url.path == (urlsplit(path).path.removeprefix("/en") or "/")
+        assert unquote(url.query) == urlsplit(path).query
+
+
+def test_steward_signs_in_sees_internal_data_and_reads_a_report(page, shot, seeded):
+    _visit(page, "/dataset/koto-staff-contacts", shot, "forbidden")
+    page.locator("main a.button", has_text="ログイン").click()
+    page.wait_for_url("**/user/login**")
+    assert_accessible(page)
+    page.get_by_label("ユーザー名").fill(seeded.member)
+    page.get_by_label("APIトークン").fill(seeded.member_token)
+    shot(page, "login")
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/dataset/koto-staff-contacts")
+    assert page.locator("h1").inner_text() == "庁内連絡先一覧（内部）"
+    assert page.locator(".badge.private").count() == 1
+    assert_accessible(page)
+    shot(page, "internal-dataset")
+    _visit(page, "/dataset/tachikawa-public-toilets/quality", shot, "report")
+    assert "山田太郎" not in page.content()
+    assert page.locator("td.masked").count() == 1
+    _visit(page, "/organization/t131083", shot, "organization")
+    _visit(page, "/dataset/koto-public-toilets/quality", shot, "report-valid")
+    page.get_by_role("button", name="ログアウト").click()
+    page.goto("/dataset/koto-staff-contacts")
+    assert page.locator("h1").inner_text() == "閲覧権限がありません"
+
+
+def test_keyboard_reaches_the_content_first(page, shot):
+    page.goto("/dataset?q=トイレ")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "content"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "q"          # the search box, right after the heading
+    _visit(page, "/organization", shot, "organizations")

@@ -4,7 +4,7 @@ import pytest
 
 from quality.codes import lg_code_valid
 from quality.rules import JAPAN, tokyo_bbox
-from quality_reader import REALDATA, read_csv
+from tests.quality.quality_reader import REALDATA, read_csv
 
 
 def test_tokyo_and_its_62_municipalities():

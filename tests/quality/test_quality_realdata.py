@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from quality import load_standard, validate_table
-from quality_reader import FIXTURES, REALDATA, read_csv, read_xlsx, standardize
+from tests.quality.quality_reader import FIXTURES, REALDATA, read_csv, read_xlsx, standardize
 
 needs_realdata = pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not available")
 

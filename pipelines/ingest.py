@@ -119,7 +119,7 @@ def _write_group(writer: pq.ParquetWriter, table: pa.Table, target: pa.Schema) -
     return table.num_rows
 
 
-def prefetch(items: Iterator, depth: int = 1) -> Iterator:
+def prefetch(items: Iterator, depth: int = 4) -> Iterator:
     """Run ``items`` in a background thread (decode + parse) while the caller works (normalise + write)."""
     q: queue.Queue = queue.Queue(maxsize=depth)
     done, stop = object(), threading.Event()

@@ -1,6 +1,7 @@
 """Findings raised while reading and normalising, accumulated over streamed batches into ``Finding``s."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from quality.findings import Finding
@@ -53,19 +54,21 @@ class FindingLog:
 
     def __init__(self) -> None:
         self._acc: dict[tuple[str, str | None], _Acc] = {}
+        self._lock = threading.Lock()        # the reader thread logs ragged rows while the main thread converts
 
     def add(self, type_: str, column: str | None, rows=(), examples=(), count: int | None = None) -> None:
         if type_ not in KINDS:
             raise KeyError(f"unknown finding type {type_!r}")
-        acc = self._acc.setdefault((type_, column), _Acc())
         rows = [int(r) for r in rows if r is not None]
-        acc.count += count if count is not None else max(len(rows), 1)
-        acc.rows.extend(rows[: MAX_ROWS - len(acc.rows)])
-        for ex in examples:
-            if len(acc.examples) >= MAX_EXAMPLES:
-                break
-            if ex is not None and str(ex) not in acc.examples:
-                acc.examples.append(str(ex))
+        with self._lock:
+            acc = self._acc.setdefault((type_, column), _Acc())
+            acc.count += count if count is not None else max(len(rows), 1)
+            acc.rows.extend(rows[: MAX_ROWS - len(acc.rows)])
+            for ex in examples:
+                if len(acc.examples) >= MAX_EXAMPLES:
+                    break
+                if ex is not None and str(ex) not in acc.examples:
+                    acc.examples.append(str(ex))
 
     def findings(self) -> list[Finding]:
         out = []

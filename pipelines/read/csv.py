@@ -57,21 +57,25 @@ def stream_csv(path: Path, layout: CsvLayout, log: FindingLog,
         chunks.append(data)
         size += len(data)
         if (scanner.pending >= rows_per_block or size >= MAX_BLOCK_BYTES) and scanner.last_end >= base:
-            block, rest = _cut(chunks, scanner.last_end + 1 - base)
+            block, chunks = _cut(chunks, scanner.last_end + 1 - base)
             yield parse_block(block, base, layout, scanner, log)
             base += len(block)
-            chunks, size = [rest], len(rest)
+            size = sum(len(c) for c in chunks)
             del block
     scanner.finish()
     if scanner.pending:
         yield parse_block(b"".join(chunks), base, layout, scanner, log)
 
 
-def _cut(chunks: list[bytes], n: int) -> tuple[bytes, bytes]:
-    """The first ``n`` bytes of the chunks as one block (the only copy), and what is left of the last chunk."""
-    last = chunks[-1]
-    keep = n - (sum(len(c) for c in chunks) - len(last))
-    return b"".join(chunks[:-1] + [last[:keep]]), last[keep:]
+def _cut(chunks: list[bytes], n: int) -> tuple[bytes, list[bytes]]:
+    """The first ``n`` bytes of the chunks as one block (the only copy), and the chunks left after it."""
+    taken = 0
+    for i, chunk in enumerate(chunks):
+        if taken + len(chunk) >= n:
+            k = n - taken
+            return b"".join(chunks[:i] + [chunk[:k]]), [chunk[k:]] + chunks[i + 1:]
+        taken += len(chunk)
+    return b"".join(chunks), []
 
 
 def parse_block(block: bytes, base: int, layout: CsvLayout, scanner: RecordScanner, log: FindingLog) -> pa.Table:

@@ -178,10 +178,11 @@ def generate(root: Path, publishers: int, years: float, end: date) -> dict:
 
 def fold(root: Path) -> float:
     """Copy the day files to root/compacted and fold them with the real ``compact`` (what write_snapshot
-    keeps doing day by day, here all at once); returns the seconds the folding took."""
+    keeps doing day by day, here all at once); returns the seconds the folding took.  A folded copy kept
+    from an earlier run (--keep) is only brought up to date."""
     target = root / "compacted" / "metrics"
-    shutil.rmtree(target.parent, ignore_errors=True)
-    shutil.copytree(root / "daily" / "metrics", target)
+    if not target.is_dir():
+        shutil.copytree(root / "daily" / "metrics", target)
     t0 = time.perf_counter()
     history.compact(target.parent)
     return time.perf_counter() - t0

@@ -45,20 +45,18 @@ def escape_label(value: object) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _sample(name: str, labels: tuple, row: dict, column: str) -> str | None:
-    value = row[column]
-    if value is None:      # Prometheus has no null: an absent series says "no rate" honestly
-        return None
-    pairs = ",".join(f'{label}="{escape_label(row[key])}"' for label, key in labels)
-    return f"{name}{{{pairs}}} {value!r}"
+def _label_sets(rows: list[dict], labels: tuple) -> list[str]:
+    """The ``{…}`` of each row, built once and shared by its six gauges."""
+    return ["{" + ",".join(f'{label}="{escape_label(row[key])}"' for label, key in labels) + "}" for row in rows]
 
 
 def _families(rows: list[dict], prefix: str, labels: tuple) -> list[str]:
-    lines = []
+    label_sets, lines = _label_sets(rows, labels), []
     for column, help_text in _VALUES:
         name = f"{prefix}_{column}"
         lines += [f"# HELP {name} {help_text}.", f"# TYPE {name} gauge"]
-        lines += [s for row in rows if (s := _sample(name, labels, row, column)) is not None]
+        # Prometheus has no null: a missing rate (nothing expected) is an absent series, not a 0
+        lines += [f"{name}{ls} {row[column]!r}" for row, ls in zip(rows, label_sets) if row[column] is not None]
     return lines
 
 

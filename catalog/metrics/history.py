@@ -1,14 +1,15 @@
 """Publication-rate history under ``<home>/metrics/``: a Parquet snapshot per day, folded into months and years.
 
-Layout — one file per *period*, named by it: ``<YYYY-MM-DD>.parquet`` for each day of the newest day's month,
-``<YYYY-MM>.parquet`` for each finished month of its year, ``<YYYY>.parquet`` for each finished year.  Why:
-opening a Parquet file costs DuckDB about a millisecond whatever it holds, so one publisher's five-year history
-must not open 1,826 files (bench/metrics.py).  Every file has the same schema and carries ``as_of``, so
-``read_parquet('metrics/*.parquet')`` is the whole history.  Month and year files are sorted by
-(scope, scope_id, as_of, measure), so DuckDB reads only the row groups of the publisher asked for.
+Layout — one file per *period*, named by it: ``<YYYY-MM-DD>.parquet`` for the newest day only,
+``<YYYY-MM>.parquet`` for the other days of each month of the newest day's year, ``<YYYY>.parquet`` for each
+earlier year.  Why: opening a Parquet file costs DuckDB one to a few milliseconds whatever it holds, so one
+publisher's five-year history must not open 1,826 files (bench/metrics.py: 17 files instead).  Every file has
+the same schema and carries ``as_of``, so ``read_parquet('metrics/*.parquet')`` is the whole history.  Month
+and year files are sorted by (scope, scope_id, as_of, measure), so DuckDB reads only the row groups of the
+publisher asked for; the newest day stays a small file of its own for the dashboard and ``/metrics``.
 
-Folding writes the coarser file (temp name + rename) before deleting the finer ones; a crash in between
-leaves a finer file inside a coarser period, and readers then prefer the finer file's rows.
+When files overlap — the newest day inside its month's period, or a crash between writing a folded file and
+deleting what it absorbed — a day is read from the finer file (``query._source``).
 """
 from __future__ import annotations
 
@@ -84,12 +85,6 @@ def overlaps(period: str, lo: date, hi: date) -> bool:
     return lo.isoformat()[:len(period)] <= period <= hi.isoformat()[:len(period)]
 
 
-def has_leftovers(periods) -> bool:
-    """A finer file inside a coarser file's period: a fold was interrupted (or a day was back-filled)."""
-    periods = set(periods)
-    return any(p[:n] in periods for p in periods for n in (YEAR, MONTH) if len(p) > n)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # writing
 
@@ -125,7 +120,7 @@ def _previous_denominator(home: Path, as_of: date) -> int:
 
 
 def write_snapshot(rows: list[dict], home: Path, as_of: date) -> Path:
-    """Store ``rows`` as the snapshot of ``as_of`` (replacing that day's), then fold finished months and years.
+    """Store ``rows`` as the snapshot of ``as_of`` (replacing that day's), then fold older days and years.
 
     Returns the file that holds the day afterwards.  Raises ``SnapshotRefused`` when ``rows`` is empty, or
     when every denominator is 0 although the snapshot before had some: a failed computation never
@@ -167,17 +162,23 @@ def _fold(target: Path, finer: list[Path]) -> Path:
     return target
 
 
-def compact(home: Path) -> list[Path]:
-    """Fold the days of months before the newest day's month into month files, then the months (and any
-    back-filled days) of years before its year into year files.  Returns the files written."""
-    newest = max((p for p in snapshot_files(home) if len(p) == DAY), default=None)
-    written = []
-    for n in (MONTH, YEAR):
-        files = snapshot_files(home)
-        finer = sorted(p for p in files if len(p) > n and p[:n] < newest[:n]) if newest else []
-        for period, group in groupby(finer, key=lambda p: p[:n]):
-            group = list(group)
-            written.append(_fold(metrics_dir(home) / f"{period}.parquet", [files[p] for p in group]))
-            for p in group:                      # only once the folded file is in place
-                files[p].unlink(missing_ok=True)
+def _fold_into(home: Path, periods: list[str], n: int) -> list[Path]:
+    """Fold the files of ``periods`` into the files of their length-``n`` prefixes, then delete them."""
+    files, written = snapshot_files(home), []
+    for period, group in groupby(sorted(periods), key=lambda p: p[:n]):
+        group = list(group)
+        written.append(_fold(metrics_dir(home) / f"{period}.parquet", [files[p] for p in group]))
+        for p in group:                          # only once the folded file is in place
+            files[p].unlink(missing_ok=True)
     return written
+
+
+def compact(home: Path) -> list[Path]:
+    """Fold every day but the newest into its month file, then the month files of years before the newest
+    day's year into their year files.  Returns the files written."""
+    days = sorted(p for p in snapshot_files(home) if len(p) == DAY)
+    if not days:
+        return []
+    written = _fold_into(home, days[:-1], MONTH)
+    old_months = [p for p in snapshot_files(home) if len(p) == MONTH and p[:YEAR] < days[-1][:YEAR]]
+    return written + _fold_into(home, old_months, YEAR)

@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
-
-from .history import DAY, SCHEMA, cursor, has_leftovers, overlaps, scan, snapshot_files
+from .history import DAY, MONTH, SCHEMA, cursor, overlaps, scan, snapshot_files
 from .rates import ALL_MEASURES, SCOPES
 
 COLUMNS = SCHEMA.names                     # row keys, in schema order
@@ -19,7 +17,7 @@ def latest_snapshot_date(home: Path) -> date | None:
     files = snapshot_files(home)
     days = [p for p in files if len(p) == DAY]
     if days:
-        return date.fromisoformat(max(days))    # folding keeps the newest day's month as day files
+        return date.fromisoformat(max(days))    # folding keeps the newest day as a day file
     if not files:
         return None
     with cursor() as con:
@@ -37,21 +35,35 @@ def has_snapshot(home: Path, day: date) -> bool:
         return con.sql(f"SELECT count(*) FROM {scan(covering)} WHERE as_of = ?", params=[day]).fetchall()[0][0] > 0
 
 
-def _source(home: Path, date_from: date | None, date_to: date | None) -> tuple[str | None, str]:
-    """(``FROM`` item over the files whose period overlaps the range, ``QUALIFY`` clause or "").
+def _without_finer(path: Path, finer: dict[str, Path]) -> str:
+    """Scan of a coarse file minus the days that finer files inside its period hold (those win)."""
+    days = [f"DATE '{p}'" for p in finer if len(p) == DAY]
+    months = [f for p, f in finer.items() if len(p) == MONTH]
+    cond = [f"as_of NOT IN ({', '.join(days)})"] if days else []
+    if months:      # only after a crash inside a fold: read which days those month files hold
+        cond.append(f"as_of NOT IN (SELECT as_of FROM {scan(months)})")
+    return f"SELECT * FROM {scan([path])} WHERE {' AND '.join(cond)}"
 
-    After an interrupted fold a day can be in two files; then each row comes from the finer file (the longer
-    period name), decided after the filters so only the rows asked for are ranked.
+
+def _source(home: Path, date_from: date | None, date_to: date | None) -> str | None:
+    """``FROM`` item over the files whose period overlaps the range, each day taken from its finest file.
+
+    Normally only the newest day file lies inside a coarser period (its month's); files without finer ones
+    inside go in one multi-file scan, which DuckDB plans and parallelises once.
     """
     lo, hi = date_from or date.min, date_to or date.max
     picked = {p: f for p, f in snapshot_files(home).items() if overlaps(p, lo, hi)}
     if not picked:
-        return None, ""
-    if not has_leftovers(picked):
-        return scan(list(picked.values())), ""
-    qualify = (" QUALIFY row_number() OVER (PARTITION BY as_of, scope, scope_id, measure "
-               "ORDER BY length(filename) DESC) = 1")
-    return scan(list(picked.values()))[:-1] + ", filename = true)", qualify
+        return None
+    clean, parts = [], []
+    for period, path in sorted(picked.items()):
+        finer = {p: f for p, f in picked.items() if len(p) > len(period) and p.startswith(period)}
+        if finer:
+            parts.append(_without_finer(path, finer))
+        else:
+            clean.append(path)
+    sources = ([f"SELECT * FROM {scan(clean)}"] if clean else []) + parts
+    return f"({' UNION ALL '.join(sources)})"
 
 
 def _where(filters: dict, date_from: date | None, date_to: date | None) -> tuple[str, list]:
@@ -73,13 +85,6 @@ def _as_date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _to_rows(table: pa.Table) -> list[dict]:
-    rows = table.to_pylist()
-    for row in rows:
-        row["as_of"] = row["as_of"].isoformat()
-    return rows
-
-
 def read_history(home: Path, publisher: str | None = None, scope: str | None = None, measure: str | None = None,
                  date_from: date | str | None = None, date_to: date | str | None = None, *,
                  category: str | None = None, publisher_type: str | None = None,
@@ -91,7 +96,7 @@ def read_history(home: Path, publisher: str | None = None, scope: str | None = N
     lists unread — what a time-series chart wants, and much less to decode.
     """
     date_from, date_to = _as_date(date_from), _as_date(date_to)
-    source, qualify = _source(home, date_from, date_to)
+    source = _source(home, date_from, date_to)
     if source is None:
         return []
     filters = {"scope": scope, "measure": measure, "publisher_type": publisher_type}
@@ -100,8 +105,10 @@ def read_history(home: Path, publisher: str | None = None, scope: str | None = N
     if category is not None:
         filters.update(scope=scope or "category", scope_id=category)
     where, params = _where(filters, date_from, date_to)
-    columns = ", ".join(c for c in COLUMNS if include_missing or c != "missing")
+    # as_of formatted by DuckDB: building 10k Python date objects only to format them costs more than the query
+    columns = ", ".join("strftime(as_of, '%Y-%m-%d') AS as_of" if c == "as_of" else c
+                        for c in COLUMNS if include_missing or c != "missing")
     order = f"as_of, list_position({list(SCOPES)}, scope), scope_id, list_position({list(ALL_MEASURES)}, measure)"
-    sql = f"SELECT {columns} FROM {source} WHERE {where}{qualify} ORDER BY {order}"
+    sql = f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {order}"
     with cursor() as con:
-        return _to_rows(con.sql(sql, params=params).to_arrow_table())
+        return con.sql(sql, params=params).to_arrow_table().to_pylist()

@@ -109,6 +109,18 @@ def test_finished_months_are_folded_into_one_file(tmp_path):
     assert read_history(tmp_path, date_from=D1, date_to=D1) == rows(D1)           # types survive the fold
 
 
+def test_only_the_newest_day_stays_a_day_file(tmp_path):
+    days = [date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)]
+    for i, day in enumerate(days):
+        write_snapshot(rows(day, *["t131083", "t131016"][:i]), tmp_path, day)
+    assert files(tmp_path) == ["2026-11-03.parquet", "2026-11.parquet"]
+    assert series(tmp_path, scope="overall", measure="published") == [
+        ("2026-11-01", 0, 2), ("2026-11-02", 1, 2), ("2026-11-03", 2, 2)]
+    assert read_history(tmp_path, date_from=days[2], date_to=days[2]) == rows(days[2], "t131083", "t131016")
+    assert write_snapshot(rows(days[2]), tmp_path, days[2]) == tmp_path / "metrics" / "2026-11-03.parquet"
+    assert series(tmp_path, scope="overall", measure="published", date_from=days[2]) == [("2026-11-03", 0, 2)]
+
+
 def test_finished_years_are_folded_and_back_filled_days_replace_theirs(tmp_path):
     days = [date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 15), date(2026, 2, 1)]
     for day in days:
@@ -119,6 +131,12 @@ def test_finished_years_are_folded_and_back_filled_days_replace_theirs(tmp_path)
     assert files(tmp_path) == ["2025.parquet", "2026-01.parquet", "2026-02-01.parquet"]
     assert series(tmp_path, scope="overall", measure="published") == [
         ("2025-12-30", 2, 2), ("2025-12-31", 1, 2), ("2026-01-15", 1, 2), ("2026-02-01", 1, 2)]
+    other = tmp_path / "other"                    # a month file left inside the year by a crash: its days win
+    for day in days[:2]:
+        write_snapshot(rows(day), other, day)
+    shutil.copy(other / "metrics" / "2025-12.parquet", tmp_path / "metrics")
+    assert series(tmp_path, scope="overall", measure="published", date_to=days[1]) == [
+        ("2025-12-30", 0, 2), ("2025-12-31", 1, 2)]
 
 
 def test_history_filters(tmp_path):

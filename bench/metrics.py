@@ -252,6 +252,7 @@ def other_timings(home: Path, pubs: Publishers, first: date, last: date) -> list
         ("prometheus_text (latest snapshot)", ms(timed(lambda: prometheus_text(context)))),
     ]
     rows = publication_rate_show(context, {})["results"]
+    history.rows_to_table(rows[:1], last)       # warm-up: pyarrow imports pandas on its first conversion (~2 s)
     scratch = Path(tempfile.mkdtemp(prefix="bench-metrics-month-"))
     try:      # a copy of this month's day files: writing next month's first day folds them into a month
         shutil.copytree(home / "metrics", scratch / "metrics",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import threading
 import uuid
 from datetime import date
@@ -56,7 +57,9 @@ def cursor() -> duckdb.DuckDBPyConnection:
     global _connection
     with _connection_lock:
         if _connection is None or _connection[0] != os.getpid():
-            _connection = (os.getpid(), duckdb.connect())
+            # a year's fold may spill to disk: into the system temp folder, not DuckDB's default ./.tmp
+            spill = Path(tempfile.gettempdir()) / f"opendata-metrics-{os.getpid()}"
+            _connection = (os.getpid(), duckdb.connect(config={"temp_directory": str(spill)}))
         return _connection[1].cursor()
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -49,10 +48,3 @@ def read_json(path: Path, default: object = None) -> object:
     except FileNotFoundError:
         return default
 
-
-def copy_tree_missing(src: Path, dst: Path) -> None:
-    """Copy files from src to dst that dst does not have yet (used to seed a data home)."""
-    for p in src.rglob("*"):
-        if p.is_file() and not (dst / p.relative_to(src)).exists():
-            (dst / p.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, dst / p.relative_to(src))

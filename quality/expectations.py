@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Callable, ClassVar
 
+import numpy as np
+import pandas as pd
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
@@ -16,13 +18,29 @@ from quality import checks, personal
 
 
 def _metric(name: str, predicate: Callable, keys: tuple[str, ...] = ()) -> type:
-    """Register a column-map metric ``column_values.jp_<name>`` computed by ``predicate(column, **params)``."""
+    """Register a column-map metric ``column_values.jp_<name>`` computed by ``predicate(column, **params)``.
+
+    Missing values pass (they are the not-null rule's business). GX would drop them by copying the whole
+    frame twice per rule (``filter_column_isnull``); handling them here keeps every rule a column operation.
+    On a categorical column the predicate runs once per distinct value and the answer is spread by code.
+    """
     def _pandas(cls, column, **kwargs):
-        return predicate(column, **{k: kwargs[k] for k in keys})
+        params = {k: kwargs[k] for k in keys}
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            ok = _passes(predicate(pd.Series(column.cat.categories), **params))
+            ok = np.append(ok, True)                        # code -1 (missing) → the last slot → passes
+            return pd.Series(ok[column.cat.codes.to_numpy()], index=column.index)
+        return pd.Series(_passes(predicate(column, **params)) | column.isna().to_numpy(), index=column.index)
 
     body = {"condition_metric_name": f"column_values.jp_{name}", "condition_value_keys": keys,
-            "_pandas": column_condition_partial(engine=PandasExecutionEngine)(_pandas)}
+            "filter_column_isnull": False,
+            "_pandas": column_condition_partial(engine=PandasExecutionEngine, filter_column_isnull=False)(_pandas)}
     return type(f"JpMetric_{name}", (ColumnMapMetricProvider,), body)
+
+
+def _passes(result) -> np.ndarray:
+    """A predicate's answer as a plain bool array (undecidable = does not pass; missing inputs are handled above)."""
+    return pd.Series(result).fillna(False).to_numpy(dtype=bool)
 
 
 _metric("lg_code", checks.lg_code_ok)

@@ -274,7 +274,7 @@ def _group_show(context: Context, data_dict: dict, is_org: bool) -> dict:
     if not data_dict.get("id"):
         raise ValidationError({"id": ["Missing value"]})
     row = groups.get_row(context.store, str(data_dict["id"]), is_org)
-    out = groups.list_dict(row, groups.package_counts(context).get(row["id"], 0))
+    out = groups.list_dict(row, groups.package_counts(context, row["id"]).get(row["id"], 0))
     if _flag(data_dict, "include_datasets", False):
         field = "owner_org" if is_org else "groups"
         found = search.package_search(context, {"fq": f'{field}:"{row["id"] if is_org else row["name"]}"',

@@ -6,8 +6,10 @@ unknown actions and bad requests, ``\\uXXXX``-escaped JSON, ``help`` URLs with `
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from catalog import web
+from catalog import facets, web
 from catalog.actions import get_action, registered
 from catalog.caller import context_for
 from catalog.context import Context
@@ -32,7 +34,13 @@ JSON_TYPE = "application/json;charset=utf-8"
 def create_app(home: Path, site_url: str) -> Starlette:
     """The catalog ASGI app for the data home ``home``, publicly reachable at ``site_url``."""
     store = open_store(Path(home))
-    app = Starlette(routes=[
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        threading.Thread(target=facets.warm, args=(store,), name="facet-warm", daemon=True).start()
+        yield
+
+    app = Starlette(lifespan=lifespan, routes=[
         Route("/api/3/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api", _api_version), Route("/api/3", _api_version),

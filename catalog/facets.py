@@ -66,8 +66,12 @@ WARM_FIELDS = [*facet_index.ROW_FIELDS, "extras_standard", "extras_quality_statu
 
 
 def warm(store) -> None:
-    """Build the facet arrays of ``store`` now (run in a background thread by the server at startup)."""
+    """Import the action modules and build the facet arrays of ``store`` now (run in a background thread by the
+    server at startup, so the first request pays for neither)."""
     try:
+        from catalog.actions import registry
+
+        registry()
         _facet_index(store).count(store.connection(), WARM_FIELDS, np.zeros(0, dtype=np.int64))
     except Exception:  # noqa: BLE001 - an optimisation only: the first search builds them otherwise
         log.debug("facet warm-up failed", exc_info=True)

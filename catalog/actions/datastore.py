@@ -50,7 +50,12 @@ def datastore_search(context: Context, data_dict: dict) -> dict:
         columns, rows = _dq.take(search, *direct)
     else:
         register = {"_q": matches} if matches is not None else None
-        columns, rows = _run(*_dq.page_sql(search), register=register, slow="Search took too long")
+        late = _dq.id_page_sql(search)
+        if late is not None:
+            found = _run(late[0], late[1], register=register, slow="Search took too long")
+            columns, rows = _dq.take_ids(search, *found)
+        else:
+            columns, rows = _run(*_dq.page_sql(search), register=register, slow="Search took too long")
     result = _search_result(search, columns, rows)
     result["_links"] = _dr.links(data_dict, search.limit, search.offset)
     if search.include_total:

@@ -31,21 +31,21 @@ class _Field:
         self.vals = np.zeros(0, dtype=np.int32)
         self.seen = ""            # newest metadata_modified read into this field
 
-    def update(self, pairs: list[tuple[int, str]], refreshed: np.ndarray) -> None:
-        """Replace the entries of the ``refreshed`` rowids by ``pairs`` (rowid, value)."""
-        if len(refreshed) and len(self.rows):
+    def update(self, rows: list[int], values: list[str], refreshed: np.ndarray | None) -> None:
+        """Replace the entries of the ``refreshed`` rowids (None: all) by the entries (``rows[i]``, ``values[i]``)."""
+        if refreshed is None:
+            self.rows, self.vals = self.rows[:0], self.vals[:0]
+        elif len(refreshed) and len(self.rows):
             keep = ~np.isin(self.rows, refreshed)
             self.rows, self.vals = self.rows[keep], self.vals[keep]
-        if not pairs:
+        if not rows:
             return
         codes = self.codes
-        for _, value in pairs:
-            if value not in codes:
-                codes[value] = len(self.values)
-                self.values.append(value)
-        rows = np.fromiter((r for r, _ in pairs), dtype=np.int64, count=len(pairs))
-        vals = np.fromiter((codes[v] for _, v in pairs), dtype=np.int32, count=len(pairs))
-        self.rows, self.vals = np.concatenate([self.rows, rows]), np.concatenate([self.vals, vals])
+        for value in set(values) - codes.keys():
+            codes[value] = len(self.values)
+            self.values.append(value)
+        self.rows = np.concatenate([self.rows, np.array(rows, dtype=np.int64)])
+        self.vals = np.concatenate([self.vals, np.array([codes[v] for v in values], dtype=np.int32)])
 
     def count(self, hit: np.ndarray) -> Counter:
         if not len(self.rows):
@@ -82,28 +82,47 @@ class FacetIndex:
             self._fields.setdefault(f, _Field())
         since = self._fields["organization"].seen
         cols = ", ".join(col for col, _ in ROW_FIELDS.values())
-        rows = conn.execute(f"SELECT rowid, metadata_modified, {cols} FROM pkg WHERE metadata_modified > ?"
-                            " ORDER BY metadata_modified", (since,)).fetchall()
+        # The first read takes the whole table in rowid order; later ones only what changed (by the index).
+        where = " WHERE metadata_modified > ?" if since else ""
+        rows = conn.execute(f"SELECT rowid, metadata_modified, {cols} FROM pkg{where}",
+                            (since,) if since else ()).fetchall()
         if not rows:
             return
-        refreshed = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        refreshed = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)) if since else None
+        newest = max(r[1] for r in rows)
         for i, (field, (_, multi)) in enumerate(ROW_FIELDS.items()):
-            if multi:
-                pairs = [(r[0], v) for r in rows if r[2 + i] for v in r[2 + i].split(SEP)]
-            else:
-                pairs = [(r[0], r[2 + i]) for r in rows if r[2 + i]]
-            self._fields[field].update(pairs, refreshed)
-            self._fields[field].seen = rows[-1][1]
+            ids, values = [], []
+            for r in rows:
+                value = r[2 + i]
+                if not value:
+                    continue
+                if multi and SEP in value:
+                    parts = value.split(SEP)
+                    ids.extend([r[0]] * len(parts))
+                    values.extend(parts)
+                else:
+                    ids.append(r[0])
+                    values.append(value)
+            self._fields[field].update(ids, values, refreshed)
+            self._fields[field].seen = newest
 
     def _refresh_extra(self, conn: sqlite3.Connection, field: str) -> None:
         entry = self._fields.setdefault(field, _Field())
-        rows = conn.execute("SELECT rowid, metadata_modified FROM pkg WHERE metadata_modified > ?"
-                            " ORDER BY metadata_modified", (entry.seen,)).fetchall()
+        key = field[len("extras_"):]
+        if not entry.seen:
+            newest = conn.execute("SELECT max(metadata_modified) FROM pkg").fetchone()[0]
+            if newest is None:
+                return
+            pairs = conn.execute("SELECT pkg, value FROM pkg_extra WHERE key = ?", (key,)).fetchall()
+            entry.update([r[0] for r in pairs], [r[1] for r in pairs], None)
+            entry.seen = newest
+            return
+        rows = conn.execute("SELECT rowid, metadata_modified FROM pkg WHERE metadata_modified > ?",
+                            (entry.seen,)).fetchall()
         if not rows:
             return
         pairs = conn.execute("SELECT e.pkg, e.value FROM pkg p JOIN pkg_extra e ON e.pkg = p.rowid AND e.key = ?"
-                             " WHERE p.metadata_modified > ?",
-                             (field[len("extras_"):], entry.seen)).fetchall()
+                             " WHERE p.metadata_modified > ?", (key, entry.seen)).fetchall()
         refreshed = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        entry.update([(r[0], r[1]) for r in pairs], refreshed)
-        entry.seen = rows[-1][1]
+        entry.update([r[0] for r in pairs], [r[1] for r in pairs], refreshed)
+        entry.seen = max(r[1] for r in rows)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,9 @@ def create_app(home: Path, site_url: str) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        threading.Thread(target=facets.warm, args=(store,), name="facet-warm", daemon=True).start()
+        # Ready means warm: the action modules imported and the facet arrays built (~1.4 s at 100k datasets)
+        # before the first connection is accepted, instead of competing with the first requests for the GIL.
+        await run_in_threadpool(facets.warm, store)
         yield
 
     app = Starlette(lifespan=lifespan, routes=[

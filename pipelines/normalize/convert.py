@@ -43,6 +43,7 @@ class Normalizer:
     def __init__(self, plan: Plan, log: FindingLog):
         self.plan, self.log, self.schema = plan, log, schema(plan)
         self._cache: dict[tuple[str, str], pl.DataFrame] = {}
+        self._lg_mode: dict[str, str] = {}             # column → how its 5-digit codes are completed
 
     def __call__(self, table: pa.Table) -> pa.Table:
         rows = table.column(ROW).combine_chunks()
@@ -53,6 +54,8 @@ class Normalizer:
                 continue
             raw = table.column(c.source).combine_chunks()
             out[c.name] = self._convert(c, raw)
+            if c.kind == "lg_code":
+                out[c.name] = self._complete_lg_codes(c.name, out[c.name], raw, rows)
             self._log_failures(c, raw, out[c.name], rows)
         self._fix_coordinates(out, rows)
         arrays = [out[c.name] for c in self.plan.columns] + [rows]
@@ -61,8 +64,8 @@ class Normalizer:
     def _convert(self, c: OutColumn, raw: pa.Array) -> pa.Array:
         if c.kind in PARSERS:
             return self._parsed(c, raw)
-        if c.kind in ("code", "halfwidth"):
-            return _strip(fold_array(raw, code=c.kind == "code"))
+        if c.kind in ("code", "lg_code", "halfwidth"):
+            return _strip(fold_array(raw, code=c.kind != "halfwidth"))
         if c.kind == "kana":
             return _nfkc_where(raw, "[\uff61-\uff9f]")          # half-width katakana only (RE2: literal chars)
         if c.kind in ("integer", "number", "latitude", "longitude"):
@@ -99,6 +102,31 @@ class Normalizer:
             table = self._cache[(c.source, "date" if c.kind == "date" else "time")].filter(flagged)
             if table.height:
                 self._log(kind, c.name, raw, pc.is_in(raw, value_set=table["raw"].to_arrow().cast(pa.string())), rows)
+
+    def _complete_lg_codes(self, name: str, codes: pa.Array, raw: pa.Array, rows) -> pa.Array:
+        """5-digit 全国地方公共団体コード → 6 digits, logged as ``lg-code-repaired``.
+
+        Two causes, told apart per column (decided on the first batch that has any): the code was written
+        without its check digit (13108 → 131083: append it), or a spreadsheet dropped the leading 0 of a
+        prefecture 01–09 code (11002 → 011002). The second is chosen only when every 5-digit value, read with a
+        leading 0, carries a valid check digit and there are at least three distinct ones; by chance that happens
+        one time in ten per value.
+        """
+        s = pl.Series("v", codes, dtype=pl.String)
+        five = s.str.contains(r"^[0-9]{5}$").fill_null(False)
+        if not five.any():
+            return codes
+        d = [s.str.slice(i, 1).cast(pl.Int64, strict=False).fill_null(0) for i in range(5)]
+        appended = ((11 - (d[0] * 6 + d[1] * 5 + d[2] * 4 + d[3] * 3 + d[4] * 2) % 11) % 10).cast(pl.String)
+        zero_first_ok = (11 - (d[0] * 5 + d[1] * 4 + d[2] * 3 + d[3] * 2) % 11) % 10 == d[4]
+        if name not in self._lg_mode:
+            fives = s.filter(five)
+            zero_first = bool(zero_first_ok.filter(five).all()) and fives.n_unique() >= 3
+            self._lg_mode[name] = "zero" if zero_first else "check"
+        fixed = ("0" + s) if self._lg_mode[name] == "zero" else (s + appended)
+        mask = five.to_arrow()
+        self._log("lg-code-repaired", name, raw, mask, rows)
+        return pl.select(pl.when(five).then(fixed).otherwise(s)).to_series().to_arrow().cast(pa.string())
 
     def _log(self, kind: str, column: str, raw: pa.Array, mask: pa.Array, rows) -> None:
         n = pc.sum(mask).as_py() or 0

@@ -29,6 +29,9 @@ KINDS = {
                         "latitude and longitude were swapped and have been exchanged"),
     "time-range-split": ("conversion", "warning", "時刻の範囲（開始～終了）を開始時刻と終了時刻に分けました",
                          "time ranges (start–end) were split into start and end times"),
+    "lg-code-repaired": ("codes", "warning", "5桁の全国地方公共団体コードを6桁に補完しました（検査数字の付加、または表計算ソフトで失われた先頭の0）",
+                         "5-digit 団体コード were completed to 6 digits (check digit appended, or the leading 0 a "
+                         "spreadsheet dropped restored)"),
     "short-row": ("structure", "warning", "列数が足りない行を空欄で補いました", "rows with too few fields were padded"),
     "long-row": ("structure", "error", "列数が多すぎる行の余分な値を切り捨てました",
                  "rows with too many fields lost their extra values"),

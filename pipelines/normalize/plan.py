@@ -21,14 +21,14 @@ PAIR_VALUE = re.compile(r"^\s*-?\d{1,3}\.\d+\s*[,、，]\s*-?\d{1,3}\.\d+\s*$")
 RANGE_VALUE = re.compile(r"\d\s*[~～〜\-－]\s*\d")
 KINDS = {"date": "date", "time": "time", "datetime": "datetime", "integer": "integer", "number": "number",
          "latitude": "latitude", "longitude": "longitude", "phone": "code", "postal_code": "code",
-         "lg_code": "code", "corporate_number": "code", "url": "halfwidth", "email": "halfwidth"}
+         "lg_code": "lg_code", "corporate_number": "code", "url": "halfwidth", "email": "halfwidth"}
 
 
 @dataclass(frozen=True)
 class OutColumn:
     name: str                      # output column name
     source: str                    # source column (cleaned header) the values come from
-    kind: str                      # string | halfwidth | kana | code | integer | number | date | time | time_end |
+    kind: str                      # string | halfwidth | kana | code | lg_code | integer | number | date | time | time_end |
                                    # datetime | latitude | longitude
     part: int | None = None        # 0 / 1: first / second number of a "a,b" cell
 

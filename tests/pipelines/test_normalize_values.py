@@ -110,3 +110,35 @@ def test_byte_level_fold_equals_the_expression_fold(values, code, start):
     dashes = text.CODE_DASHES if code else text.DASHES
     expected = pl.select(text.halfwidth(pl.lit(pl.Series(arr.to_pylist(), dtype=pl.String)), dashes=dashes))
     assert fold_array(arr, code=code).to_pylist() == expected.to_series().to_list()
+
+
+def _lg_column(values: list[str | None], batches: int = 1):
+    from pipelines.normalize.convert import Normalizer
+
+    std = Standard(slug="t", title="t", title_en="t", source="test",
+                   columns=[{"name": "全国地方公共団体コード", "type": "lg_code"}])
+    log = FindingLog()
+    norm = Normalizer(make_plan(["全国地方公共団体コード"], std), log)
+    size = -(-len(values) // batches)
+    out = []
+    for start in range(0, len(values), size):
+        part = values[start:start + size]
+        out += norm(pa.table({"全国地方公共団体コード": pa.array(part, pa.string()),
+                              "_row": pa.array(range(start + 2, start + 2 + len(part)), pa.int64())})
+                    ).column("全国地方公共団体コード").to_pylist()
+    return out, {f.type: f for f in log.findings()}
+
+
+def test_five_digit_lg_codes_get_their_check_digit():
+    out, found = _lg_column(["131083", "13108", "１３１０１", None, "37201", "13108"])
+    assert out == ["131083", "131083", "131016", None, "372013", "131083"]
+    f = found["lg-code-repaired"]
+    assert (f.count, list(f.rows), f.severity) == (4, [3, 4, 6, 7], "warning")
+    assert f.examples == ("13108", "１３１０１", "37201")
+
+
+def test_five_digit_lg_codes_that_lost_a_leading_zero_get_it_back():
+    """Sapporo 011002, Hakodate 012025, Otaru 012033, Aomori 022012 as a spreadsheet shows them."""
+    out, found = _lg_column(["11002", "12025", "12033", "22012", "011002"], batches=2)
+    assert out == ["011002", "012025", "012033", "022012", "011002"]
+    assert found["lg-code-repaired"].count == 4

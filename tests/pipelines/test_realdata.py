@@ -139,6 +139,10 @@ def test_takamatsu_population_us_dates(ingested):
         assert res.mapping["location"] == "緯度,経度" and table.column("緯度").null_count == 0
     else:                                                          # no coordinates in this standard: kept as is
         assert "location" in res.unmapped and table.column("location").to_pylist()[0] == "34.342286,134.055021"
+    # 高松市 writes its code with 5 digits (37201): published with the check digit, and said so
+    assert set(table.column("全国地方公共団体コード").to_pylist()) == {"372013"}
+    repaired = next(f for f in res.findings if f.type == "lg-code-repaired")
+    assert (repaired.count, repaired.rows[:2], repaired.examples) == (235, (2, 3), ("37201",))
 
 
 def test_childcare_wareki_and_full_width_time_ranges(ingested):

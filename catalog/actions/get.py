@@ -1,6 +1,8 @@
 """Read actions (all side-effect free, so all GET-able). Docstrings are the API docs served by ``help_show``."""
 from __future__ import annotations
 
+import uuid
+
 from catalog import groups, index, licenses, search, users, visibility
 from catalog.context import Context
 from catalog.errors import NotFound, ValidationError
@@ -66,6 +68,29 @@ def resource_show(context: Context, data_dict: dict) -> dict:
     doc, _ = index.find_resource(context.store, str(data_dict["id"]))
     pkg = index.dictize(context.store, [doc])[0]
     return next(r for r in pkg["resources"] if r["id"] == data_dict["id"])
+
+
+def resource_view_list(context: Context, data_dict: dict) -> list[dict]:
+    """Return the views of a resource, as CKAN's ``resource_view_list``.
+
+    Views here are derived, not configured: a table view (CKAN's ``datatables_view``) for every DataStore
+    resource, which the dataset page shows as its preview, and a map view (ckanext-geoview's ``geo_view``) for
+    GeoJSON resources. Their ids are stable (UUID 5 of the resource id and the view type).
+
+    :param id: the id of the resource
+    :type id: string
+    :rtype: list of dictionaries
+    """
+    resource = resource_show(context, data_dict)
+    pkg_id = index.find_resource(context.store, resource["id"])[0]["id"]
+    kinds = []
+    if resource.get("datastore_active"):
+        kinds.append(("datatables_view", "Table"))
+    if (resource.get("format") or "").lower() == "geojson":
+        kinds.append(("geo_view", "Map"))
+    return [{"description": "", "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{resource['id']}/{view_type}")),
+             "package_id": pkg_id, "resource_id": resource["id"], "title": title, "view_type": view_type}
+            for view_type, title in kinds]
 
 
 def package_search(context: Context, data_dict: dict) -> dict:

@@ -20,6 +20,9 @@ def resource_show(context: Context, data_dict: dict) -> dict:
     return deny(f"User {context.user_name} not authorized to read resource {data_dict.get('id')}")
 
 
+resource_view_list = resource_show
+
+
 def _public(context: Context, data_dict: dict) -> dict:
     return ok()
 

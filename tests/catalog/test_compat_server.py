@@ -115,6 +115,12 @@ def test_remote_ckan_writes_and_multipart_upload(server, tmp_path):
     patched = admin.action.package_patch(id="koto-toilets", notes="更新")
     assert patched["notes"] == "更新" and patched["num_resources"] == 1
     assert ckanapi.RemoteCKAN(url).action.package_search(q="トイレ")["count"] == 1
+    views = ckanapi.RemoteCKAN(url).action.resource_view_list(id=res["id"], limit=0)   # what dump sends
+    assert [(v["view_type"], v["resource_id"], v["package_id"]) for v in views] == [
+        ("datatables_view", res["id"], pkg["id"])]
+    assert views == admin.action.resource_view_list(id=res["id"])                        # stable ids
+    with pytest.raises(ckanapi.NotFound):
+        admin.action.resource_view_list(id="no-such-resource")
     admin.action.package_delete(id="koto-toilets")
 
 

@@ -42,6 +42,16 @@ def render(rows: list[dict], *, by: str, publisher: str | None, fmt: str) -> str
     return _table(rows, by)
 
 
+TYPE_EN = {"区": "special wards", "市": "cities", "町": "towns", "村": "villages", "局": "bureaus"}
+
+
+def _label(row: dict) -> str:
+    """Japanese name with the id (publishers, categories) or an English gloss (types, overall)."""
+    if row["scope"] == "type":
+        return f"{row['scope_name']} ({TYPE_EN.get(row['scope_id'], row['scope_id'])})"
+    return f"{row['scope_name']} ({row['scope_id']})"
+
+
 def _table(rows: list[dict], by: str):
     from rich.table import Table
 
@@ -51,7 +61,7 @@ def _table(rows: list[dict], by: str):
         t.add_column(m, justify="right")
     grouped: dict[str, dict[str, dict]] = {}
     for r in rows:
-        grouped.setdefault(f"{r['scope_name']} ({r['scope_id']})", {})[r["measure"]] = r
+        grouped.setdefault(_label(r), {})[r["measure"]] = r
     for name, ms in sorted(grouped.items(), key=lambda kv: -(kv[1].get("published", {}).get("rate") or 0)):
         if not ms.get("published", {}).get("denominator"):
             continue

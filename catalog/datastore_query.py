@@ -234,13 +234,19 @@ def direct_page(search: Search, matches: pa.Table | None) -> tuple[np.ndarray, n
 
 def take(search: Search, positions: np.ndarray, ranks: np.ndarray | None) -> tuple[list[tuple[str, str]], list]:
     """The page's (columns, rows) straight from the table's Arrow copy, as ``Engine.execute`` returns them."""
-    duck = {"_id": "INTEGER", **dict(search.table.columns), "rank": "DOUBLE"}
+    return _from_arrow(search, positions, {} if ranks is None else {"rank": ("DOUBLE", ranks.tolist())})
+
+
+def _from_arrow(search: Search, positions: np.ndarray,
+                computed: dict[str, tuple[str, list]]) -> tuple[list[tuple[str, str]], list]:
+    """Rows at ``positions`` of the Arrow copy; ``computed`` fields ({name: (DuckDB type, values)}) come as given."""
+    types = {"_id": "INTEGER", **dict(search.table.columns), **{n: t for n, (t, _) in computed.items()}}
     page = search.table.arrow.take(positions)
-    values = [ranks.tolist() if name == "rank" else page.column(name).to_pylist() for name in search.fields]
-    return [(name, duck[name]) for name in search.fields], list(zip(*values)) if values else []
+    values = [computed[n][1] if n in computed else page.column(n).to_pylist() for n in search.fields]
+    return [(n, types[n]) for n in search.fields], list(zip(*values)) if values else []
 
 
-def id_page_sql(search: Search) -> tuple[str, list, list[str]] | None:
+def id_page_sql(search: Search) -> tuple[str, list] | None:
     """The page query for late materialization: it returns only ``_id`` (and computed rank fields), and the rows
     then come from the Arrow copy (``take_ids``). The scan then reads just the filter and sort columns; the
     compressed text columns are not decoded for every matching row (1M rows, 16k matches: 63 -> ~10 ms).
@@ -250,18 +256,15 @@ def id_page_sql(search: Search) -> tuple[str, list, list[str]] | None:
     computed = [n for n in search.fields if n in search.ranks]
     select = ", ".join(["t._id", *(f"{_expr(search, n)} AS {quote(n)}" for n in computed)])
     order = f" ORDER BY {', '.join(search.sort)}" if search.sort else ""
-    sql = f"SELECT {select} {_from_where(search)}{order} LIMIT ? OFFSET ?"
-    return sql, [*search.params, search.limit, search.offset], computed
+    return f"SELECT {select} {_from_where(search)}{order} LIMIT ? OFFSET ?", [*search.params, search.limit,
+                                                                             search.offset]
 
 
 def take_ids(search: Search, columns: list[tuple[str, str]], rows: list[tuple]) -> tuple[list[tuple[str, str]], list]:
     """The page's (columns, rows) for the ``_id`` rows (+ computed fields) an ``id_page_sql`` query returned."""
-    types = {"_id": "INTEGER", **dict(search.table.columns), **dict(columns[1:])}
     positions = np.fromiter((r[0] - 1 for r in rows), dtype=np.int64, count=len(rows))
-    page = search.table.arrow.take(positions)
-    computed = {name: [r[1 + i] for r in rows] for i, (name, _) in enumerate(columns[1:])}
-    values = [computed[n] if n in computed else page.column(n).to_pylist() for n in search.fields]
-    return [(n, types[n]) for n in search.fields], list(zip(*values)) if values else []
+    computed = {name: (duck_type, [r[1 + i] for r in rows]) for i, (name, duck_type) in enumerate(columns[1:])}
+    return _from_arrow(search, positions, computed)
 
 
 def page_sql(search: Search) -> tuple[str, list]:

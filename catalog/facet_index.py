@@ -16,6 +16,7 @@ import threading
 from collections import Counter
 
 import numpy as np
+import polars as pl
 
 SEP = "\x1f"
 # facet field → (pkg column, multi-valued)
@@ -31,21 +32,23 @@ class _Field:
         self.vals = np.zeros(0, dtype=np.int32)
         self.seen = ""            # newest metadata_modified read into this field
 
-    def update(self, rows: list[int], values: list[str], refreshed: np.ndarray | None) -> None:
-        """Replace the entries of the ``refreshed`` rowids (None: all) by the entries (``rows[i]``, ``values[i]``)."""
+    def update(self, entries: pl.DataFrame, refreshed: np.ndarray | None) -> None:
+        """Replace the entries of the ``refreshed`` rowids (None: all) by ``entries`` (columns ``rowid``, ``v``)."""
         if refreshed is None:
             self.rows, self.vals = self.rows[:0], self.vals[:0]
         elif len(refreshed) and len(self.rows):
             keep = ~np.isin(self.rows, refreshed)
             self.rows, self.vals = self.rows[keep], self.vals[keep]
-        if not rows:
+        entries = entries.filter(pl.col("v").is_not_null() & (pl.col("v") != ""))
+        if entries.is_empty():
             return
-        codes = self.codes
-        for value in set(values) - codes.keys():
-            codes[value] = len(self.values)
-            self.values.append(value)
-        self.rows = np.concatenate([self.rows, np.array(rows, dtype=np.int64)])
-        self.vals = np.concatenate([self.vals, np.array([codes[v] for v in values], dtype=np.int32)])
+        for value in entries["v"].unique().to_list():
+            if value not in self.codes:
+                self.codes[value] = len(self.values)
+                self.values.append(value)
+        vals = entries["v"].replace_strict(self.codes, return_dtype=pl.Int32).to_numpy()
+        self.rows = np.concatenate([self.rows, entries["rowid"].to_numpy().astype(np.int64)])
+        self.vals = np.concatenate([self.vals, vals])
 
     def count(self, hit: np.ndarray) -> Counter:
         if not len(self.rows):
@@ -58,7 +61,7 @@ class _Field:
 
 
 class FacetIndex:
-    """The facet arrays of one catalog database (held by its ``Store``)."""
+    """The facet arrays of one catalog database."""
 
     def __init__(self) -> None:
         self._fields: dict[str, _Field] = {}
@@ -81,48 +84,41 @@ class FacetIndex:
         for f in ROW_FIELDS:             # row fields are read together, so they share one watermark
             self._fields.setdefault(f, _Field())
         since = self._fields["organization"].seen
-        cols = ", ".join(col for col, _ in ROW_FIELDS.values())
         # The first read takes the whole table in rowid order; later ones only what changed (by the index).
         where = " WHERE metadata_modified > ?" if since else ""
-        rows = conn.execute(f"SELECT rowid, metadata_modified, {cols} FROM pkg{where}",
+        cols = [col for col, _ in ROW_FIELDS.values()]
+        rows = conn.execute(f"SELECT rowid, metadata_modified, {', '.join(cols)} FROM pkg{where}",
                             (since,) if since else ()).fetchall()
         if not rows:
             return
-        refreshed = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)) if since else None
-        newest = max(r[1] for r in rows)
-        for i, (field, (_, multi)) in enumerate(ROW_FIELDS.items()):
-            ids, values = [], []
-            for r in rows:
-                value = r[2 + i]
-                if not value:
-                    continue
-                if multi and SEP in value:
-                    parts = value.split(SEP)
-                    ids.extend([r[0]] * len(parts))
-                    values.extend(parts)
-                else:
-                    ids.append(r[0])
-                    values.append(value)
-            self._fields[field].update(ids, values, refreshed)
+        frame = pl.DataFrame([tuple(r) for r in rows], orient="row",
+                             schema={"rowid": pl.Int64, "modified": pl.String, **{c: pl.String for c in cols}})
+        refreshed = frame["rowid"].to_numpy() if since else None
+        newest = frame["modified"].max()
+        for field, (col, multi) in ROW_FIELDS.items():
+            entries = frame.select("rowid", pl.col(col).alias("v"))
+            if multi:
+                entries = entries.with_columns(pl.col("v").str.split(SEP)).explode("v")
+            self._fields[field].update(entries, refreshed)
             self._fields[field].seen = newest
 
     def _refresh_extra(self, conn: sqlite3.Connection, field: str) -> None:
         entry = self._fields.setdefault(field, _Field())
         key = field[len("extras_"):]
-        if not entry.seen:
+        if entry.seen:
+            rows = conn.execute("SELECT rowid, metadata_modified FROM pkg WHERE metadata_modified > ?",
+                                (entry.seen,)).fetchall()
+            if not rows:
+                return
+            pairs = conn.execute("SELECT e.pkg, e.value FROM pkg p JOIN pkg_extra e ON e.pkg = p.rowid AND e.key = ?"
+                                 " WHERE p.metadata_modified > ?", (key, entry.seen)).fetchall()
+            refreshed, newest = np.array([r[0] for r in rows], dtype=np.int64), max(r[1] for r in rows)
+        else:            # first read: every value of the key, straight from the (key, value, pkg) index
             newest = conn.execute("SELECT max(metadata_modified) FROM pkg").fetchone()[0]
             if newest is None:
                 return
             pairs = conn.execute("SELECT pkg, value FROM pkg_extra WHERE key = ?", (key,)).fetchall()
-            entry.update([r[0] for r in pairs], [r[1] for r in pairs], None)
-            entry.seen = newest
-            return
-        rows = conn.execute("SELECT rowid, metadata_modified FROM pkg WHERE metadata_modified > ?",
-                            (entry.seen,)).fetchall()
-        if not rows:
-            return
-        pairs = conn.execute("SELECT e.pkg, e.value FROM pkg p JOIN pkg_extra e ON e.pkg = p.rowid AND e.key = ?"
-                             " WHERE p.metadata_modified > ?", (key, entry.seen)).fetchall()
-        refreshed = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        entry.update([r[0] for r in pairs], [r[1] for r in pairs], refreshed)
-        entry.seen = max(r[1] for r in rows)
+            refreshed = None
+        entry.update(pl.DataFrame([tuple(r) for r in pairs], schema={"rowid": pl.Int64, "v": pl.String}, orient="row"),
+                     refreshed)
+        entry.seen = newest

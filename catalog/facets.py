@@ -9,16 +9,14 @@ strictly newer ``metadata_modified`` (``index.write``) and a purge changes the c
 from __future__ import annotations
 
 import copy
-import logging
 import threading
+import weakref
 from collections import Counter, OrderedDict
 
 import numpy as np
 
 from catalog import facet_index, groups, licenses, query
 from catalog.context import Context
-
-log = logging.getLogger(__name__)
 
 
 
@@ -63,26 +61,19 @@ def _count_with_facets(context: Context, where: tuple[str, list], fields: list[s
 
 # What the web search page counts: built when the server starts, so the first search does not pay for it.
 WARM_FIELDS = [*facet_index.ROW_FIELDS, "extras_standard", "extras_quality_status"]
+_indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # Store → its FacetIndex
 
 
 def warm(store) -> None:
-    """Import the action modules and build the facet arrays of ``store`` now (run in a background thread by the
-    server at startup, so the first request pays for neither)."""
-    try:
-        from catalog.actions import registry
-
-        registry()
-        _facet_index(store).count(store.connection(), WARM_FIELDS, np.zeros(0, dtype=np.int64))
-    except Exception:  # noqa: BLE001 - an optimisation only: the first search builds them otherwise
-        log.debug("facet warm-up failed", exc_info=True)
+    """Build the facet arrays of ``store`` now (the server does it before accepting connections)."""
+    _facet_index(store).count(store.connection(), WARM_FIELDS, np.zeros(0, dtype=np.int64))
 
 
 def _facet_index(store) -> facet_index.FacetIndex:
     with _cache_lock:
-        found = getattr(store, "facet_index", None)
-        if found is None:
-            found = store.facet_index = facet_index.FacetIndex()
-        return found
+        if store not in _indexes:
+            _indexes[store] = facet_index.FacetIndex()
+        return _indexes[store]
 
 
 def _count_sql(context: Context, field: str, sql: str, args: list) -> Counter:

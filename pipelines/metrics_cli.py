@@ -42,13 +42,12 @@ def render(rows: list[dict], *, by: str, publisher: str | None, fmt: str) -> str
     return _table(rows, by)
 
 
-TYPE_EN = {"区": "special wards", "市": "cities", "町": "towns", "村": "villages", "局": "bureaus"}
-
-
 def _label(row: dict) -> str:
-    """Japanese name with the id (publishers, categories) or an English gloss (types, overall)."""
+    """Japanese name with the id (publishers, categories), or with the English name of a publisher type."""
     if row["scope"] == "type":
-        return f"{row['scope_name']} ({TYPE_EN.get(row['scope_id'], row['scope_id'])})"
+        from catalog.web.i18n import type_name
+
+        return f"{row['scope_name']} ({type_name(row['scope_id'], 'en')})"
     return f"{row['scope_name']} ({row['scope_id']})"
 
 

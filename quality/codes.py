@@ -45,14 +45,22 @@ def _digit_matrix(values: pd.Series, width: int) -> np.ndarray:
     return np.frombuffer(buf, dtype=np.uint8).reshape(-1, width).astype(np.int64) - 48
 
 
+def _lg_checks(m: np.ndarray) -> np.ndarray:
+    return (11 - (m[:, :5] @ np.array(LG_WEIGHTS)) % 11) % 10
+
+
+def lg_check_digits(code5: pd.Series) -> np.ndarray:
+    """``lg_check_digit`` of every value (input must be 5 ASCII digits each)."""
+    return _lg_checks(_digit_matrix(code5, 5))
+
+
 def lg_code_valid(values: pd.Series) -> pd.Series:
     """True where the value is 6 half-width digits whose last digit is the check digit."""
     s = values.astype("string")
     ok = s.str.fullmatch(r"[0-9]{6}").fillna(False).astype(bool)
     m = _digit_matrix(s[ok], 6)
-    check = (11 - (m[:, :5] @ np.array(LG_WEIGHTS)) % 11) % 10
     out = pd.Series(False, index=values.index)
-    out[ok] = check == m[:, 5]
+    out[ok] = _lg_checks(m) == m[:, 5]
     return out
 
 

@@ -52,8 +52,7 @@ def datastore_search(context: Context, data_dict: dict) -> dict:
         register = {"_q": matches} if matches is not None else None
         late = _dq.id_page_sql(search)
         if late is not None:
-            found = _run(late[0], late[1], register=register, slow="Search took too long")
-            columns, rows = _dq.take_ids(search, *found)
+            columns, rows = _dq.take_ids(search, *_run(*late, register=register, slow="Search took too long"))
         else:
             columns, rows = _run(*_dq.page_sql(search), register=register, slow="Search took too long")
     result = _search_result(search, columns, rows)

@@ -16,6 +16,7 @@ from pipelines.normalize import coords, dates, numbers, times
 from pipelines.normalize.fold import fold_array
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import OutColumn, Plan
+from quality.codes import lg_check_digits
 
 ROW = "_row"
 ARROW_TYPES = {"date": pa.date32(), "integer": pa.int64(), "number": pa.float64(), "latitude": pa.float64(),
@@ -112,21 +113,16 @@ class Normalizer:
         leading 0, carries a valid check digit and there are at least three distinct ones; by chance that happens
         one time in ten per value.
         """
-        s = pl.Series("v", codes, dtype=pl.String)
-        five = s.str.contains(r"^[0-9]{5}$").fill_null(False)
-        if not five.any():
+        five = pc.match_substring_regex(codes, r"^[0-9]{5}$").fill_null(False)
+        if not pc.any(five).as_py():
             return codes
-        d = [s.str.slice(i, 1).cast(pl.Int64, strict=False).fill_null(0) for i in range(5)]
-        appended = ((11 - (d[0] * 6 + d[1] * 5 + d[2] * 4 + d[3] * 3 + d[4] * 2) % 11) % 10).cast(pl.String)
-        zero_first_ok = (11 - (d[0] * 5 + d[1] * 4 + d[2] * 3 + d[3] * 2) % 11) % 10 == d[4]
+        fives = pc.filter(codes, five).to_pandas()
         if name not in self._lg_mode:
-            fives = s.filter(five)
-            zero_first = bool(zero_first_ok.filter(five).all()) and fives.n_unique() >= 3
-            self._lg_mode[name] = "zero" if zero_first else "check"
-        fixed = ("0" + s) if self._lg_mode[name] == "zero" else (s + appended)
-        mask = five.to_arrow()
-        self._log("lg-code-repaired", name, raw, mask, rows)
-        return pl.select(pl.when(five).then(fixed).otherwise(s)).to_series().to_arrow().cast(pa.string())
+            zero_first = lg_check_digits("0" + fives.str[:4]) == fives.str[4].astype(int).to_numpy()
+            self._lg_mode[name] = "zero" if zero_first.all() and fives.nunique() >= 3 else "check"
+        fixed = ("0" + fives) if self._lg_mode[name] == "zero" else fives + lg_check_digits(fives).astype(str)
+        self._log("lg-code-repaired", name, raw, five, rows)
+        return pc.replace_with_mask(codes, five, pa.array(fixed.tolist(), pa.string()))
 
     def _log(self, kind: str, column: str, raw: pa.Array, mask: pa.Array, rows) -> None:
         n = pc.sum(mask).as_py() or 0

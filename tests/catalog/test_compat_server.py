@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,22 +19,17 @@ import uvicorn
 from catalog import users
 from catalog.app import create_app
 from catalog.local import LocalCatalog
+from tests.servers import free_port
 
 CKANAPI_CLI = str(Path(sys.executable).with_name("ckanapi"))
 N_PUBLIC = 230  # more than two harvester pages of 100
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A running catalog with organizations, public, private and deleted datasets; yields (url, token, home)."""
     home = tmp_path_factory.mktemp("compat") / "home"
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     _populate(home, url)
     token = users.create_token(home, "admin", "compat")
     config = uvicorn.Config(create_app(home, url), host="127.0.0.1", port=int(url.rsplit(":", 1)[1]),

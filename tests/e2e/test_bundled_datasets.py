@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,21 +15,16 @@ import requests
 from pipelines.home import DEFAULT_DATASETS
 from pipelines.resources import CatalogTarget
 from pipelines.runner import ingest
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     summary = ingest(DEFAULT_DATASETS, home, catalog=CatalogTarget(url=url), progress=False)
     env = {**os.environ, "OPENDATA_HOME": str(home)}

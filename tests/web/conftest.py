@@ -2,7 +2,6 @@
 browser tests — a real uvicorn server on 127.0.0.1 serving the same data home."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import warnings
@@ -13,20 +12,15 @@ import uvicorn
 
 from catalog.app import create_app
 from catalog.store import close_store
+from tests.servers import free_port
 from tests.web.seed import Seeded, seed
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory) -> Seeded:
     """The site URL is the real server's, so upload URLs are right for both the in-process and the real client."""
     home = tmp_path_factory.mktemp("web") / "home"
-    data = seed(home, f"http://127.0.0.1:{_free_port()}")
+    data = seed(home, f"http://127.0.0.1:{free_port()}")
     yield data
     close_store(home)
 

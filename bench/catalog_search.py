@@ -3,7 +3,7 @@
     .venv/bin/python bench/catalog_search.py [--datasets 100000] [--queries 200] [--home DIR] [--append-readme]
 
 Generates Japanese datasets (30 topics, 90 organizations, tags, formats, licences, categories) straight into the
-store through ``catalog.index.write`` (the code path of ``package_create``, minus validation), starts the server
+store through ``catalog.search.index.write`` (the code path of ``package_create``, minus validation), starts the server
 in a separate process, and times ``package_search`` for: Japanese ``q`` terms of 2+ characters; the same plus an
 ``fq`` on one organization and five facet fields; the organization filter and facets alone; deep paging
 (start=90000). The naive baseline answers the same questions in-process with ``LIKE`` over the stored JSON
@@ -31,7 +31,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from catalog import index, timestamps  # noqa: E402
+from catalog.search import index
+from catalog.store import timestamps  # noqa: E402
 from catalog.store import Store  # noqa: E402
 
 TOPICS = ["人口統計", "公衆トイレ", "避難所", "AED設置場所", "観光施設", "保育園", "公園", "防災拠点", "地価公示",

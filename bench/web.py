@@ -29,7 +29,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import catalog_search as cs  # noqa: E402  (bench/catalog_search.py: the shared generator)
 
-from catalog import index, users  # noqa: E402
+from catalog.search import index
+from catalog.store import users  # noqa: E402
 from catalog.local import LocalCatalog  # noqa: E402
 from catalog.metrics import compute_publication_rates, write_snapshot  # noqa: E402
 from catalog.store import Store  # noqa: E402
@@ -78,7 +79,7 @@ def publish_real(home: Path) -> list[str]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from catalog import formats
+    from catalog.store import formats
 
     users.ensure_user(home, "bench", sysadmin=True)
     api = LocalCatalog(home, user="bench")

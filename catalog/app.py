@@ -18,12 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from catalog import facets, web
+from catalog.search import facets
+from catalog import web
 from catalog.actions import get_action, registered, registry
 from catalog.caller import context_for
 from catalog.context import Context
 from catalog.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
-from catalog.files import Upload
+from catalog.store.files import Upload
 from catalog.store import open_store
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from catalog import users
+from catalog.store import users
 from catalog.context import Context
 from catalog.store import Store
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Context:
-    """``user`` is a user dict (see ``catalog.users``) or None for anonymous callers.
+    """``user`` is a user dict (see ``catalog.store.users``) or None for anonymous callers.
 
     ``ignore_auth`` is only set by the catalog itself for internal calls (e.g. ``package_show`` to build the
     result of ``package_create``), never from a request.

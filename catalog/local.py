@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from catalog import users
+from catalog.store import users
 from catalog.actions import get_action
 from catalog.context import Context
-from catalog.files import Upload
+from catalog.store.files import Upload
 from catalog.store import open_store
 
 SITE_USER = "site_user"  # like ckanapi's LocalCKAN: without a user, act as the site's own sysadmin

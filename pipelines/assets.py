@@ -92,25 +92,8 @@ def build_dataset_assets(ds: Dataset, decls: Declarations) -> list:
               code_version=table_version("", ds),
               description=f"{title}: decode, parse, map to the standard's columns, normalise, write std/{ds.id}/<ver>.parquet.")
     def table(context: dg.AssetExecutionContext, home: Home, src: dict) -> dg.Output[dict]:
-        from pipelines.ingest import build_table
-        from quality.standards import load_standard
-
         version = table_version(src["sha256"], ds)
-        out = home.std_dir(ds.id) / f"{version}.parquet"
-        meta_path = out.with_suffix(".meta.json")
-        if out.exists() and meta_path.exists():
-            value = json.loads(meta_path.read_text("utf-8"))
-            context.log.info(f"{ds.id}: version {version} already built; nothing to do")
-        else:
-            standard = load_standard(ds.standard) if ds.standard else None
-            res = build_table(Path(src["path"]), ds, standard, out, filename=src["filename"])
-            value = {"version": version, "path": str(out), "rows": res.rows, "columns": list(res.columns),
-                     "mapping": res.mapping, "unmapped": list(res.unmapped), "source_sha256": src["sha256"],
-                     "source_filename": src["filename"], "read": _jsonable(res.metadata),
-                     "findings": [f.to_dict() for f in res.findings],
-                     "built_at": datetime.now(timezone.utc).isoformat()}
-            from pipelines.home import write_json
-            write_json(meta_path, value)
+        value = _table_version_record(context, ds, home, src, version)
         return dg.Output(value, data_version=dg.DataVersion(version),
                          metadata={"version": version, "rows": value["rows"], "columns": len(value["columns"]),
                                    "unmapped": ", ".join(value["unmapped"]) or "-", "path": value["path"]})
@@ -129,6 +112,32 @@ def build_dataset_assets(ds: Dataset, decls: Declarations) -> list:
                                    "published": result["published"], "resources": len(result["resources"])})
 
     return [source, table, release, checks]
+
+
+def _table_version_record(context: dg.AssetExecutionContext, ds: Dataset, home: Home, src: dict,
+                          version: str) -> dict:
+    """The record of ``std/<id>/<version>.parquet`` (its ``.meta.json``), building the table unless it exists.
+
+    A version is never rebuilt: its name is a hash of the source bytes and of everything that shapes the table.
+    """
+    from pipelines.home import write_json
+    from pipelines.ingest import build_table
+    from quality.standards import load_standard
+
+    out = home.std_dir(ds.id) / f"{version}.parquet"
+    meta_path = out.with_suffix(".meta.json")
+    if out.exists() and meta_path.exists():
+        context.log.info(f"{ds.id}: version {version} already built; nothing to do")
+        return json.loads(meta_path.read_text("utf-8"))
+    standard = load_standard(ds.standard) if ds.standard else None
+    res = build_table(Path(src["path"]), ds, standard, out, filename=src["filename"])
+    value = {"version": version, "path": str(out), "rows": res.rows, "columns": list(res.columns),
+             "mapping": res.mapping, "unmapped": list(res.unmapped), "source_sha256": src["sha256"],
+             "source_filename": src["filename"], "read": _jsonable(res.metadata),
+             "findings": [f.to_dict() for f in res.findings],
+             "built_at": datetime.now(timezone.utc).isoformat()}
+    write_json(meta_path, value)
+    return value
 
 
 def _build_checks(ds: Dataset, decls: Declarations, table_key: dg.AssetKey):

@@ -227,7 +227,7 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_token_create(args) -> int:
-    from catalog import users
+    from catalog.store import users
 
     home = resolve_home()
     users.ensure_user(home, args.user, sysadmin=args.sysadmin)

@@ -45,9 +45,9 @@ def render(rows: list[dict], *, by: str, publisher: str | None, fmt: str) -> str
 def _label(row: dict) -> str:
     """Japanese name with the id (publishers, categories), or with the English name of a publisher type."""
     if row["scope"] == "type":
-        from catalog.web.i18n import type_name
+        from catalog.metrics import PUBLISHER_TYPES_EN
 
-        return f"{row['scope_name']} ({type_name(row['scope_id'], 'en')})"
+        return f"{row['scope_name']} ({PUBLISHER_TYPES_EN.get(row['scope_id'], row['scope_id'])})"
     return f"{row['scope_name']} ({row['scope_id']})"
 
 

@@ -13,7 +13,7 @@ from pipelines.resources import ActionClient, Home
 from quality.findings import QualityReport
 
 JST = timezone(timedelta(hours=9))
-FORMATS = {  # format -> (file suffix, mimetype, writer name in catalog.formats)
+FORMATS = {  # format -> (file suffix, mimetype, writer name in catalog.store.formats)
     "CSV": (".csv", "text/csv", "write_csv"),
     "Parquet": (".parquet", "application/vnd.apache.parquet", None),
     "JSON": (".json", "application/json", "write_json"),
@@ -75,7 +75,7 @@ def package_fields(ds: Dataset, decls: Declarations, tbl: dict, report: QualityR
 
 
 def _upload_resources(client: ActionClient, ds: Dataset, tbl: dict, pkg: dict) -> None:
-    from catalog import formats
+    from catalog.store import formats
 
     existing = {r.get("format"): r for r in pkg.get("resources", [])}
     tmp = Path(tempfile.mkdtemp(prefix=f"release-{ds.id}-"))

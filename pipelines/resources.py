@@ -48,7 +48,7 @@ class CatalogTarget(dg.ConfigurableResource):
             import ckanapi
 
             return ckanapi.RemoteCKAN(self.url, apikey=self.api_key, user_agent="tokyo-opendata-pipeline")
-        from catalog import users
+        from catalog.store import users
         from catalog.local import LocalCatalog
 
         users.ensure_user(home, PIPELINE_USER, sysadmin=True)

@@ -7,9 +7,18 @@ rooted at the reports folder. Values are not stored in reports' summaries, so no
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from quality.reports import load_report
+
+
+def build_data_docs(report_root: str | os.PathLike) -> Path:
+    """Build GX Data Docs for every report JSON under ``report_root`` into ``report_root/gx``; returns index.html.
+
+    A file-backed GX context is created there only now; validation itself stays on the ephemeral context.
+    """
+    return build(Path(report_root))
 
 
 def build(report_root: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Quality reports on disk (atomic JSON), a steward-readable text table, and GX Data Docs rebuilt from reports.
+"""Quality reports on disk (atomic JSON) and a steward-readable text table (GX Data Docs: ``quality.data_docs``).
 
 Data Docs are built from the reports' per-expectation summaries (counts, no values), so a personal value
 that a check caught is never written to the docs site either.
@@ -83,11 +83,3 @@ def _pad(s: str, width: int) -> str:
 
 
 # GX Data Docs
-
-def build_data_docs(report_root: str | os.PathLike) -> Path:
-    """Build GX Data Docs for every report JSON under ``report_root`` into ``report_root/gx``; returns index.html.
-
-    A file-backed GX context is created there only now; validation itself stays on the ephemeral context.
-    """
-    from quality.data_docs import build
-    return build(Path(report_root))

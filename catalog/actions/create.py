@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from catalog import files, groups, index, packages, resources, timestamps, users
+from catalog.store import files, groups, packages, resources, timestamps, users
+from catalog.search import index
 from catalog.actions import get_action
 from catalog.context import Context
 from catalog.errors import ValidationError

@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 
 from catalog import datastore as _ds
-from catalog import datastore_files as _files
-from catalog import datastore_query as _dq
-from catalog import datastore_results as _dr
-from catalog import datastore_sql as _dsql
+from catalog.datastore import files as _files
+from catalog.datastore import query as _dq
+from catalog.datastore import results as _dr
+from catalog.datastore import sql as _dsql
 from catalog.context import Context
 from catalog.errors import NotAuthorized, NotFound, ValidationError
 
@@ -96,12 +96,12 @@ def datastore_search_sql(context: Context, data_dict: dict) -> dict:
     checked = _dsql.check(sql)
     for resource_id in checked.tables:
         _table(context, resource_id, None)
-    wrapped = f"SELECT * FROM ({checked.sql}) AS blah LIMIT {_ds.ROWS_MAX + 1}"
+    wrapped = f"SELECT * FROM ({checked.sql}) AS blah LIMIT {_ds.limits.ROWS_MAX + 1}"
     columns, rows = _run(wrapped, [], register=None, slow="Query took too long")
     result: dict = {"sql": sql}
-    if len(rows) > _ds.ROWS_MAX:
+    if len(rows) > _ds.limits.ROWS_MAX:
         result["records_truncated"] = True
-        rows = rows[:_ds.ROWS_MAX]
+        rows = rows[:_ds.limits.ROWS_MAX]
     names = [name for name, _ in columns]
     result["records"] = _dr.records(_dr.json_rows(rows, [t for _, t in columns]), names, "objects")
     result["fields"] = [{"id": name, "type": _ds.pg_type(t)} for name, t in columns]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import shutil
 
-from catalog import files, index, timestamps, users
+from catalog.store import files, timestamps, users
+from catalog.search import index
 from catalog.context import Context
 from catalog.errors import NotFound, ValidationError
 

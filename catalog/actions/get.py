@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import uuid
 
-from catalog import groups, index, licenses, search, users, visibility
+from catalog.store import groups, licenses, users, visibility
+from catalog.search import index
+from catalog import search
 from catalog.context import Context
 from catalog.errors import NotFound, ValidationError
-from catalog.params import as_bool, as_int
+from catalog.store.params import flag, limit_offset
 
 SITE_TITLE = "東京都オープンデータカタログ"
 CKAN_VERSION = "2.11.6"  # the Action API level this catalog implements; clients gate features on it
@@ -21,7 +23,7 @@ def package_list(context: Context, data_dict: dict) -> list[str]:
     :type offset: int
     :rtype: list of strings
     """
-    limit, offset = _pagination(data_dict, None)
+    limit, offset = limit_offset(data_dict, None)
     rows = context.store.query(
         "SELECT name FROM pkg WHERE state = 'active' AND private = 0 ORDER BY name LIMIT ? OFFSET ?",
         (-1 if limit is None else limit, offset))
@@ -37,7 +39,7 @@ def current_package_list_with_resources(context: Context, data_dict: dict) -> li
     :type offset: int
     :rtype: list of dictionaries
     """
-    limit, offset = _pagination(data_dict, 10)
+    limit, offset = limit_offset(data_dict, 10)
     result = search.package_search(context, {"q": "", "rows": limit, "start": offset,
                                              "include_private": context.is_sysadmin})
     return result["results"]
@@ -216,7 +218,7 @@ def organization_list_for_user(context: Context, data_dict: dict) -> list[dict]:
     least = {"manage_group": "admin", "read": "member"}.get(data_dict.get("permission") or "manage_group", "editor")
     held = users.groups_of(context.store, user, least)
     rows = context.store.query("SELECT * FROM grp WHERE is_organization = 1 AND state = 'active' ORDER BY name")
-    counts = groups.package_counts(context) if _flag(data_dict, "include_dataset_count", False) else {}
+    counts = groups.package_counts(context) if flag(data_dict, "include_dataset_count", False) else {}
     return [{**groups.list_dict(r, counts.get(r["id"], 0)), "capacity": held.get(r["id"], "admin")}
             for r in rows if user["sysadmin"] or r["id"] in held]
 
@@ -235,7 +237,7 @@ def tag_list(context: Context, data_dict: dict) -> list:
         "SELECT t.id, t.name FROM tag t WHERE t.name LIKE ? AND EXISTS (SELECT 1 FROM pkg_tag pt JOIN pkg p "
         "ON p.rowid = pt.pkg WHERE pt.tag = t.name AND p.state = 'active' AND p.private = 0) ORDER BY t.name",
         (f"%{text}%",))
-    if _flag(data_dict, "all_fields", False):
+    if flag(data_dict, "all_fields", False):
         return [{"id": r["id"], "name": r["name"], "vocabulary_id": None} for r in rows]
     return [r["name"] for r in rows]
 
@@ -273,22 +275,9 @@ def help_show(context: Context, data_dict: dict) -> str:
         raise NotFound("Action function not found") from None
 
 
-def _pagination(data_dict: dict, default_limit: int | None) -> tuple[int | None, int]:
-    errors: dict[str, list[str]] = {}
-    limit = as_int(data_dict, "limit", default_limit, errors)
-    offset = as_int(data_dict, "offset", 0, errors)
-    if errors:
-        raise ValidationError(errors)
-    return limit, offset
-
-
-def _flag(data_dict: dict, key: str, default: bool) -> bool:
-    return as_bool(data_dict.get(key), default)
-
-
 def _group_list(context: Context, data_dict: dict, is_org: bool) -> list:
-    all_fields = _flag(data_dict, "all_fields", False)
-    limit, offset = _pagination(data_dict, 25 if all_fields else 1000)
+    all_fields = flag(data_dict, "all_fields", False)
+    limit, offset = limit_offset(data_dict, 25 if all_fields else 1000)
     names = data_dict.get("organizations" if is_org else "groups")
     return groups.list_groups(context, is_org=is_org, sort=str(data_dict.get("sort") or "title"),
                               q=data_dict.get("q"), names=names, all_fields=all_fields,
@@ -300,14 +289,14 @@ def _group_show(context: Context, data_dict: dict, is_org: bool) -> dict:
         raise ValidationError({"id": ["Missing value"]})
     row = groups.get_row(context.store, str(data_dict["id"]), is_org)
     out = groups.list_dict(row, groups.package_counts(context, row["id"]).get(row["id"], 0))
-    if _flag(data_dict, "include_datasets", False):
+    if flag(data_dict, "include_datasets", False):
         field = "owner_org" if is_org else "groups"
         found = search.package_search(context, {"fq": f'{field}:"{row["id"] if is_org else row["name"]}"',
                                                 "rows": 1000, "sort": "metadata_modified desc",
                                                 "include_private": True})
         drop = ("extras", "groups", "resources", "tags")
         out["packages"] = [{k: v for k, v in sorted(p.items()) if k not in drop} for p in found["results"]]
-    if _flag(data_dict, "include_users", True) and visibility.can_see_members(context, row["id"]):
+    if flag(data_dict, "include_users", True) and visibility.can_see_members(context, row["id"]):
         out["users"] = groups.members(context.store, row["id"])
-    out.update(extras=groups.extras(row) if _flag(data_dict, "include_extras", True) else [], tags=[], groups=[])
+    out.update(extras=groups.extras(row) if flag(data_dict, "include_extras", True) else [], tags=[], groups=[])
     return out

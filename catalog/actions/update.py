@@ -3,7 +3,8 @@
 after years of accidental data loss). Use ``*_patch`` to change only some fields."""
 from __future__ import annotations
 
-from catalog import files, groups, index, packages, resources, timestamps
+from catalog.store import files, groups, packages, resources, timestamps
+from catalog.search import index
 from catalog.actions import get_action
 from catalog.context import Context
 from catalog.errors import ValidationError

@@ -6,7 +6,8 @@ with NotFound (CKAN's actions look the object up before checking access; the sta
 """
 from __future__ import annotations
 
-from catalog import index, users
+from catalog.search import index
+from catalog.store import users
 from catalog.context import Context
 
 

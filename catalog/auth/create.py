@@ -1,7 +1,7 @@
 """Auth for create actions (CKAN defaults: only sysadmins create organizations and groups)."""
 from __future__ import annotations
 
-from catalog import users
+from catalog.store import users
 from catalog.auth import can_edit_package, deny, group_id, ok, only, stored_package
 from catalog.context import Context
 

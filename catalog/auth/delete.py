@@ -1,7 +1,7 @@
 """Auth for delete actions."""
 from __future__ import annotations
 
-from catalog import users
+from catalog.store import users
 from catalog.auth import can_edit_package, deny, only, package_of_resource, stored_package
 from catalog.context import Context
 

@@ -1,7 +1,7 @@
-"""Auth for read actions: everyone may call them; what each caller sees is filtered by ``catalog.visibility``."""
+"""Auth for read actions: everyone may call them; what each caller sees is filtered by ``catalog.store.visibility``."""
 from __future__ import annotations
 
-from catalog import visibility
+from catalog.store import visibility
 from catalog.auth import deny, ok, package_of_resource, stored_package
 from catalog.context import Context
 

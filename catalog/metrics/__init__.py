@@ -20,19 +20,20 @@ Row schema (one row per scope × measure; ``compute_publication_rates`` returns 
 
 Every measure implies ``published`` (public and active); ``conformant`` is judged on standard targets only.
 
-Modules: ``measures`` (one package), ``rates`` (compute_publication_rates), ``history`` (snapshots on disk:
+Modules: ``measures`` (one package; public too: the web pages show them), ``rates`` (compute_publication_rates), ``history`` (snapshots on disk:
 write_snapshot, compact), ``query`` (read_history), ``export`` (CSV, Prometheus), ``remote`` (compute_remote).
 """
 from .export import escape_label, prometheus_text, rows_to_csv
 from .history import SCHEMA, SnapshotRefused, compact, snapshot_files, write_snapshot
+from . import measures
 from .measures import FREQUENCY_DELTAS, MEASURES, package_measures, star_level
 from .query import has_snapshot, latest_snapshot_date, read_history
-from .rates import ADOPTION, ALL_MEASURES, CATEGORY_NAMES, SCOPES, compute_publication_rates
+from .rates import ADOPTION, ALL_MEASURES, CATEGORY_NAMES, PUBLISHER_TYPES_EN, SCOPES, compute_publication_rates
 from .remote import compute_remote
 
 __all__ = [
-    "ADOPTION", "ALL_MEASURES", "CATEGORY_NAMES", "FREQUENCY_DELTAS", "MEASURES", "SCHEMA", "SCOPES",
-    "SnapshotRefused", "compact", "compute_publication_rates", "compute_remote", "escape_label", "has_snapshot",
-    "latest_snapshot_date", "package_measures", "prometheus_text", "read_history", "rows_to_csv",
-    "snapshot_files", "star_level", "write_snapshot",
+    "ADOPTION", "ALL_MEASURES", "CATEGORY_NAMES", "FREQUENCY_DELTAS", "MEASURES", "PUBLISHER_TYPES_EN", "SCHEMA",
+    "SCOPES", "SnapshotRefused", "compact", "compute_publication_rates", "compute_remote", "escape_label",
+    "has_snapshot", "latest_snapshot_date", "measures", "package_measures", "prometheus_text", "read_history",
+    "rows_to_csv", "snapshot_files", "star_level", "write_snapshot",
 ]

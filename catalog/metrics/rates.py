@@ -14,6 +14,8 @@ from .measures import MEASURES, extras, is_published, organization_name, package
 
 ADOPTION = "adoption"                      # the national 取組率: municipalities with any public dataset
 MUNICIPAL_TYPES = ("区", "市", "町", "村")
+PUBLISHER_TYPES_EN = {"都": "Metropolitan government", "局": "Bureaus", "区": "Special wards", "市": "Cities",
+                      "町": "Towns", "村": "Villages"}  # the publisher types (type rows' scope_id), in English
 ALL_MEASURES = MEASURES + (ADOPTION,)
 SCOPES = ("overall", "type", "category", "publisher")
 UNCATEGORIZED = "uncategorized"

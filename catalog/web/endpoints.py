@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
-from catalog import files, resources
+from catalog.store import files, resources
 from catalog.actions import get_action
 from catalog.errors import NotAuthorized, NotFound
 from catalog.web.session import web_context

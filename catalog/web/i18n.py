@@ -5,7 +5,7 @@ are some and fall back to the Japanese text, marked ``lang="ja"`` so screen read
 """
 from __future__ import annotations
 
-from catalog.metrics import CATEGORY_NAMES
+from catalog.metrics import CATEGORY_NAMES, PUBLISHER_TYPES_EN
 
 LANGS = ("ja", "en")
 EN_PREFIX = "/en"
@@ -115,8 +115,7 @@ _FREQUENCIES = {"continuous": ("随時", "Continuous"), "daily": ("毎日", "Dai
                 "monthly": ("毎月", "Monthly"), "quarterly": ("四半期ごと", "Quarterly"),
                 "semiannual": ("半年ごと", "Every six months"), "yearly": ("毎年", "Yearly"),
                 "irregular": ("不定期", "Irregular")}
-_TYPES = {"都": "Metropolitan government", "局": "Bureaus", "区": "Special wards", "市": "Cities", "町": "Towns",
-          "村": "Villages"}
+_TYPES = PUBLISHER_TYPES_EN
 PUBLISHER_TYPES = tuple(_TYPES)
 
 

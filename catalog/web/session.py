@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 
-from catalog import users
+from catalog.store import users
 from catalog.caller import context_for
 from catalog.context import Context
 from catalog.errors import NotFound

@@ -5,7 +5,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog import users
+from catalog.store import users
 from catalog.local import LocalCatalog
 
 _counter = itertools.count(1)

@@ -16,7 +16,7 @@ import pytest
 import requests
 import uvicorn
 
-from catalog import users
+from catalog.store import users
 from catalog.app import create_app
 from catalog.local import LocalCatalog
 from tests.servers import free_port

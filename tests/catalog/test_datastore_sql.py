@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import datastore, datastore_sql
+from catalog import datastore
+from catalog.datastore import sql as datastore_sql
 from catalog.errors import NotAuthorized, ValidationError
 from tests.catalog import helpers
 from tests.catalog.test_datastore import WARDS, parquet_bytes, upload
@@ -55,7 +56,7 @@ def test_group_by_join_and_cte_over_resource_ids(client, catalog, wards):
 
 
 def test_rows_beyond_the_cap_are_truncated(client, wards, monkeypatch):
-    monkeypatch.setattr(datastore, "ROWS_MAX", 2)
+    monkeypatch.setattr(datastore.limits, "ROWS_MAX", 2)
     r = sql(client, f'SELECT _id FROM "{wards}" ORDER BY _id').json()["result"]
     assert r["records_truncated"] is True and r["records"] == [{"_id": 1}, {"_id": 2}]
     assert "records_truncated" not in sql(client, f'SELECT _id FROM "{wards}" LIMIT 2').json()["result"]
@@ -126,7 +127,7 @@ def test_a_cte_cannot_hide_a_private_table_under_its_name(client, wards, secret)
 
 
 def test_slow_query_is_interrupted(client, wards, monkeypatch):
-    monkeypatch.setattr(datastore, "QUERY_TIMEOUT", 0.2)
+    monkeypatch.setattr(datastore.limits, "QUERY_TIMEOUT", 0.2)
     q = "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 1000000000) SELECT count(*) FROM t"
     r = sql(client, q)
     assert (r.status_code, r.json()["error"]) == (409, {"query": ["Query took too long"], "__type": "Validation Error"})

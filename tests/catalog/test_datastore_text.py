@@ -5,8 +5,8 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog import datastore_text
-from catalog.datastore_text import TextIndex
+from catalog.datastore import text as datastore_text
+from catalog.datastore.text import TextIndex
 
 ALPHABET = "千代田区丸の内港中央東京都トイレ12-ab "
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=ALPHABET, max_size=30)), min_size=0, max_size=60)

@@ -6,7 +6,7 @@ import io
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef, namespace
 
-from catalog import dcat
+from catalog.dcat import graph as dcat
 from tests.catalog import helpers
 
 HYDRA = dcat.HYDRA

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from catalog import formats
+from catalog.store import formats
 
 
 @pytest.fixture

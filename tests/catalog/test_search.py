@@ -145,7 +145,7 @@ def test_start_past_the_end_gives_an_empty_page_with_the_true_count(catalog, cor
 
 def test_rows_default_and_cap(catalog, corpus):
     assert len(search(catalog, rows=5000)["results"]) == 4  # silently capped at 1000, like CKAN
-    from catalog import search as search_module
+    from catalog.search import engine as search_module
 
     assert search_module.parse_params({"rows": 5000}).rows == 1000
     assert search_module.parse_params({}).rows == 10
@@ -206,7 +206,7 @@ def test_draft_datasets_only_with_include_drafts(catalog, corpus):
 @pytest.fixture(params=["lookup-and-sort", "walk-sort-index"])
 def strategy(request, monkeypatch):
     """Both ways of reading a page (few hits: look up and sort; many hits: walk a sort index)."""
-    from catalog import search as search_module
+    from catalog.search import engine as search_module
 
     monkeypatch.setattr(search_module, "SMALL", 2000 if request.param == "lookup-and-sort" else 0)
     return request.param
@@ -248,7 +248,7 @@ def test_an_update_moves_a_dataset_to_the_front(catalog, corpus):
 
 
 def test_cached_facets_follow_writes_and_renames(catalog, corpus, monkeypatch):
-    from catalog import facets
+    from catalog.search import facets
 
     monkeypatch.setattr(facets, "CACHE_FROM", 0)  # cache even this small result
     first = search(catalog, **{"facet.field": '["organization"]'})["facets"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import solr, text
+from catalog.search import solr, text
 from catalog.errors import SearchError
 
 

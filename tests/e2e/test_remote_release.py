@@ -10,7 +10,7 @@ import ckanapi
 import pytest
 import uvicorn
 
-from catalog import users
+from catalog.store import users
 from catalog.app import create_app
 from pipelines.resources import CatalogTarget
 from pipelines.runner import ingest

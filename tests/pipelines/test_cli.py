@@ -57,7 +57,7 @@ def test_token_create_prints_only_the_token(tmp_path):
     token = res.stdout.strip()
     assert len(res.stdout.splitlines()) == 1 and len(token) >= 32
     from catalog.store import open_store
-    from catalog.users import user_for_token
+    from catalog.store.users import user_for_token
 
     assert user_for_token(open_store(tmp_path), token)["name"] == "steward1"
 

@@ -3,7 +3,8 @@ import pyarrow as pa
 import pytest
 
 from quality import Finding, QualityReport, load_standard, validate_table
-from quality.reports import build_data_docs, load_report, render_table, save_report
+from quality.data_docs import build_data_docs
+from quality.reports import load_report, render_table, save_report
 
 
 @pytest.fixture(scope="module")

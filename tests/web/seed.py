@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from catalog import formats, users
+from catalog.store import formats, users
 from catalog.local import LocalCatalog
 from catalog.metrics import compute_publication_rates, write_snapshot
 

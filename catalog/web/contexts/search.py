@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from catalog.licenses import BY_ID as LICENSES
+from catalog.store.licenses import BY_ID as LICENSES
 from catalog.web import i18n
 from catalog.web.page import DatasetSummary, PageRequest, summarize
 

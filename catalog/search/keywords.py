@@ -3,7 +3,7 @@
 Counting 30,000 hits by looking up each package row costs ~60 ms at 100k datasets; the same count inside FTS5 is
 ~2 ms. So every package's organization, groups, tags, formats and licence are also indexed as opaque tokens in
 the ``kw`` column, and who may see it in the ``vis`` column. Values are hashed into ``[0-9a-f]`` so that any
-tag (Japanese, with spaces) is one ``unicode61`` token, behind a ``ǂ`` that text never contains (``catalog.text``
+tag (Japanese, with spaces) is one ``unicode61`` token, behind a ``ǂ`` that text never contains (``catalog.search.text``
 removes it), so text terms match no keyword token and need no (slower) column filter.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from catalog import users
+from catalog.store import users
 from catalog.context import Context
 
 MARK = "\u01c2"  # ǂ

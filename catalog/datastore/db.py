@@ -10,11 +10,11 @@ beyond ``max_bytes``.
 
 The database is created with external access disabled and its configuration locked: no SQL text can read
 or write files, attach databases, install extensions or switch those settings back — a second wall behind
-``catalog.datastore_sql``. Tables are loaded from Python (an Arrow table registered on a cursor), which those
+``catalog.datastore.sql``. Tables are loaded from Python (an Arrow table registered on a cursor), which those
 settings do not block. The catalog never opens ``warehouse.duckdb``.
 
 Full-text ``q`` does not scan the table: each loaded table keeps its searchable text with a trigram signature
-per row (``catalog.datastore_text``). See bench/README.md "datastore" for the measurements behind these choices.
+per row (``catalog.datastore.text``). See bench/README.md "datastore" for the measurements behind these choices.
 """
 from __future__ import annotations
 
@@ -34,15 +34,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from catalog.datastore_text import TextIndex
+from catalog.datastore import limits
+from catalog.datastore.text import TextIndex
 
 log = logging.getLogger(__name__)
 
-ROWS_DEFAULT = 100
-ROWS_MAX = 32000  # CKAN's ckan.datastore.search.rows_max
-QUERY_TIMEOUT = 10.0  # seconds; CKAN allows 60 s, but our tables are in memory and a minute holds a core
-CACHE_BYTES = 2 << 30
-MEMORY_LIMIT = "4GB"  # tables + queries: a runaway cross join fails with "Out of Memory", the server lives on
 SCHEMA = "datastore"
 INTERNAL_PREFIX = "_"  # CKAN reserves column names starting with "_" (the std Parquet's `_row` stays hidden)
 
@@ -101,10 +97,10 @@ class Table:
 class Engine:
     """The process's in-memory DataStore database and its table cache."""
 
-    def __init__(self, max_bytes: int = CACHE_BYTES):
+    def __init__(self, max_bytes: int = limits.CACHE_BYTES):
         self.max_bytes = max_bytes
         self._db = duckdb.connect(":memory:", config={
-            "enable_external_access": False, "python_enable_replacements": False, "memory_limit": MEMORY_LIMIT,
+            "enable_external_access": False, "python_enable_replacements": False, "memory_limit": limits.MEMORY_LIMIT,
             "lock_configuration": True})
         # Resource tables live in an attached in-memory database that is compressed at checkpoint (dictionary/
         # FSST): half the memory, and a GROUP BY over a repetitive text column runs ~2x faster (18 -> 8 ms/1M rows).
@@ -151,7 +147,7 @@ class Engine:
         try:
             for name, value in (register or {}).items():
                 cur.register(name, value)
-            with _watchdog().watch(cur, QUERY_TIMEOUT if timeout is None else timeout):
+            with _watchdog().watch(cur, limits.QUERY_TIMEOUT if timeout is None else timeout):
                 result = cur.execute(sql, list(params))
                 columns = [(d[0], str(d[1])) for d in result.description]
                 return columns, result.fetchall()

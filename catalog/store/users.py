@@ -11,9 +11,9 @@ import secrets
 import uuid
 from pathlib import Path
 
-from catalog import timestamps
+from catalog.store import timestamps
 from catalog.errors import NotFound, ValidationError
-from catalog.store import Store, open_store
+from catalog.store.db import Store, open_store
 
 CAPACITIES = ("admin", "editor", "member")
 _RANK = {"member": 1, "editor": 2, "admin": 3}

@@ -1,7 +1,7 @@
 """``package_search``: CKAN's parameters, Solr's query subset, CKAN's result shape — over SQLite indexes.
 
 The query becomes a ``query.Plan`` (an FTS5 expression with visibility and keyword filters, plus residual SQL).
-Counting is done inside FTS5 when it can be; facets come from one pass over the hits (``catalog.facets``).
+Counting is done inside FTS5 when it can be; facets come from one pass over the hits (``catalog.search.facets``).
 Pages sorted by ``metadata_modified`` (the default after relevance) are read straight from FTS5 in rowid order,
 which ``index.write`` keeps equal to modification order, so only ``start + rows`` hits are visited. Other sorts
 look up and sort few hits, or walk the sort index probing the hit set when there are many. Relevance
@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from catalog import facets, index, keywords, query, solr, timestamps, visibility
+from catalog.search import facets, index, keywords, query, solr
+from catalog.store import timestamps, visibility
 from catalog.context import Context
 from catalog.errors import SearchError, SearchQueryError, ValidationError
-from catalog.params import as_bool, as_int
+from catalog.store.params import as_bool, as_int
 
 DEFAULT_SORT = "score desc, metadata_modified desc"
 ROWS_MAX = 1000

@@ -1,7 +1,7 @@
 """Facet counts of a search, and CKAN's two renderings of them (``facets`` and ``search_facets``).
 
 The five facets clients ask for (organization, groups, tags, res_format, license_id) and ``extras_*`` facets are
-counted over the hit rowids with the numpy arrays of ``catalog.facet_index``; any other field is a SQL
+counted over the hit rowids with the numpy arrays of ``catalog.search.facet_index``; any other field is a SQL
 ``GROUP BY``. Large results (the unfiltered dataset list of a web page) are also cached until the next package
 write, versioned by (max rowid, newest metadata_modified, package count): every write gives the package a
 strictly newer ``metadata_modified`` (``index.write``) and a purge changes the count.
@@ -15,7 +15,8 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
-from catalog import facet_index, groups, licenses, query
+from catalog.search import facet_index, query
+from catalog.store import groups, licenses
 from catalog.context import Context
 
 

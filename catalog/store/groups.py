@@ -6,9 +6,9 @@ import re
 import sqlite3
 import uuid
 
-from catalog import timestamps, users, visibility
+from catalog.store import timestamps, users, visibility
 from catalog.errors import NotFound, ValidationError
-from catalog.store import Store, dumps
+from catalog.store.db import Store, dumps
 
 NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
 NAME_MESSAGE = "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"

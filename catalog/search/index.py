@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from catalog import groups, keywords, packages, text, timestamps
+from catalog.store import groups, packages, timestamps
+from catalog.search import keywords, text
 from catalog.errors import NotFound
 from catalog.store import Store, dumps
 

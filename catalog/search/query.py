@@ -1,7 +1,7 @@
-"""Compile a ``catalog.solr`` query tree into a ``Plan``: one FTS5 expression plus a residual SQL condition.
+"""Compile a ``catalog.search.solr`` query tree into a ``Plan``: one FTS5 expression plus a residual SQL condition.
 
 Everything FTS5 can answer — text terms, organization/groups/tags/res_format/license_id filters (see
-``catalog.keywords``), AND/OR/NOT of those, and the caller's visibility — goes into the FTS expression, so
+``catalog.search.keywords``), AND/OR/NOT of those, and the caller's visibility — goes into the FTS expression, so
 counting is a doclist intersection. What it cannot (ranges, wildcards, extras, ids...) becomes SQL over the
 ``pkg`` table (alias ``p``) and its side tables, applied to the FTS hits.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from catalog import keywords, solr, text, timestamps
+from catalog.search import keywords, solr, text
+from catalog.store import timestamps
 from catalog.errors import SearchError
 from catalog.store import Store
 

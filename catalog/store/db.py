@@ -3,7 +3,7 @@
 Packages are JSON documents (``pkg_doc.data``); the columns search filters and sorts on are copied into the
 narrow ``pkg`` table and indexed (with the facet values, ``\x1f``-joined, so facets need one row per hit; kept apart from the documents so that checking thousands of search hits touches
 small rows; the sort indexes also cover the visibility columns, so deep paging never reads the table); multi-valued fields (tags, groups, resource formats, extras) live in side tables so facet counts are SQL
-``GROUP BY``s over indexes, never JSON scans. ``pkg_fts`` is the full-text index (see ``catalog.text``).
+``GROUP BY``s over indexes, never JSON scans. ``pkg_fts`` is the full-text index (see ``catalog.search.text``).
 One connection per thread: SQLite connections must not be shared across threads, and WAL lets readers run
 while one writer commits.
 """

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from catalog import datastore as _ds
-from catalog.datastore import Table, quote, table_ref
+from catalog.datastore import db as _ds
+from catalog.datastore import limits
+from catalog.datastore.db import Table, quote, table_ref
 from catalog.errors import ValidationError
 
 FORMATS = ("objects", "lists", "csv", "tsv")
@@ -47,7 +48,7 @@ def parse(data_dict: dict, table: Table) -> Search:
     echo = {"resource_id": table.resource_id, "include_total": _bool(data_dict.get("include_total", True)),
             "records_format": data_dict.get("records_format") or "objects",
             "total_estimation_threshold": _int(data_dict, "total_estimation_threshold", None)}
-    echo["limit"] = min(_natural(data_dict, "limit", _ds.ROWS_DEFAULT), _ds.ROWS_MAX)
+    echo["limit"] = min(_natural(data_dict, "limit", limits.ROWS_DEFAULT), limits.ROWS_MAX)
     if echo["records_format"] not in FORMATS:
         raise ValidationError({"records_format": [f"Value must be one of {list(FORMATS)}"]})
     for key in ("q", "filters", "fields", "sort", "distinct", "offset", "plain", "language", "full_text"):

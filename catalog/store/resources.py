@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 from urllib.parse import unquote
 
-from catalog import files, timestamps
+from catalog.store import files, timestamps
 from catalog.errors import ValidationError
 
 _KEYS = ("cache_last_updated", "cache_url", "created", "datastore_active", "description", "format", "hash", "id",

@@ -21,7 +21,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.scope import traverse_scope
 
-from catalog.datastore import SCHEMA
+from catalog.datastore.db import SCHEMA
 from catalog.errors import NotAuthorized, ValidationError
 
 MAX_SQL_LENGTH = 20_000

@@ -6,10 +6,10 @@ import sqlite3
 import uuid
 from typing import Any
 
-from catalog import groups, licenses, resources
-from catalog.params import as_bool
+from catalog.store import groups, licenses, resources
+from catalog.store.params import as_bool
 from catalog.errors import ValidationError
-from catalog.store import Store
+from catalog.store.db import Store
 
 NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
 TAG = re.compile(r"^[\w \-.]+$", re.UNICODE)

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from catalog.datastore import INTERNAL_PREFIX
+from catalog.datastore.db import INTERNAL_PREFIX
 
 
 def uploaded_file(home: Path, resource_id: str) -> Path | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.errors import ValidationError
+
 _TRUE = {"true", "1", "yes", "on"}
 
 
@@ -25,3 +27,17 @@ def as_int(data: dict, key: str, default: int | None, errors: dict, *, natural: 
     if natural and number < 0:
         errors[key] = ["Must be a natural number"]
     return number
+
+
+def flag(data_dict: dict, key: str, default: bool) -> bool:
+    return as_bool(data_dict.get(key), default)
+
+
+def limit_offset(data_dict: dict, default_limit: int | None) -> tuple[int | None, int]:
+    """``limit`` and ``offset`` of a list action, or ValidationError naming each bad one."""
+    errors: dict[str, list[str]] = {}
+    limit = as_int(data_dict, "limit", default_limit, errors)
+    offset = as_int(data_dict, "offset", 0, errors)
+    if errors:
+        raise ValidationError(errors)
+    return limit, offset

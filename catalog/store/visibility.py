@@ -5,7 +5,7 @@ organization; deleted ones only to sysadmins and the organization's editors/admi
 """
 from __future__ import annotations
 
-from catalog import users
+from catalog.store import users
 from catalog.context import Context
 
 

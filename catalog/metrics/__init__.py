@@ -28,11 +28,12 @@ from .history import SCHEMA, SnapshotRefused, compact, snapshot_files, write_sna
 from . import measures
 from .measures import FREQUENCY_DELTAS, MEASURES, package_measures, star_level
 from .query import has_snapshot, latest_snapshot_date, read_history
-from .rates import ADOPTION, ALL_MEASURES, CATEGORY_NAMES, PUBLISHER_TYPES_EN, SCOPES, compute_publication_rates
+from .rates import (ADOPTION, ALL_MEASURES, CATEGORY_NAMES, CATEGORY_NAMES_EN, PUBLISHER_TYPES_EN, SCOPES,
+                    compute_publication_rates)
 from .remote import compute_remote
 
 __all__ = [
-    "ADOPTION", "ALL_MEASURES", "CATEGORY_NAMES", "FREQUENCY_DELTAS", "MEASURES", "PUBLISHER_TYPES_EN", "SCHEMA",
+    "ADOPTION", "ALL_MEASURES", "CATEGORY_NAMES", "CATEGORY_NAMES_EN", "FREQUENCY_DELTAS", "MEASURES", "PUBLISHER_TYPES_EN", "SCHEMA",
     "SCOPES", "SnapshotRefused", "compact", "compute_publication_rates", "compute_remote", "escape_label",
     "has_snapshot", "latest_snapshot_date", "measures", "package_measures", "prometheus_text", "read_history",
     "rows_to_csv", "snapshot_files", "star_level", "write_snapshot",

@@ -26,6 +26,14 @@ CATEGORY_NAMES = {
     "c010": "芸術文化", "c011": "産業雇用創出", "c012": "環境", "c013": "交通情報", "c014": "その他",
     UNCATEGORIZED: "未分類",
 }
+# ... in English (datasets/publishers.yaml carries the same; catalog/ may not read it)
+CATEGORY_NAMES_EN = {
+    "c001": "Disaster prevention and planning", "c002": "Public safety", "c003": "Urban development",
+    "c004": "Population decline, low birth rate and ageing", "c005": "Health and welfare", "c006": "Daily life",
+    "c007": "Taxes", "c008": "Tourism", "c009": "Olympic and Paralympic Games", "c010": "Arts and culture",
+    "c011": "Industry and job creation", "c012": "Environment", "c013": "Transport", "c014": "Other",
+    UNCATEGORIZED: "Uncategorized",
+}
 
 
 @dataclass

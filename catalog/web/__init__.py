@@ -59,7 +59,8 @@ def routes() -> list[BaseRoute]:
     for path, builder, template, decorate in PAGES:
         for prefix in ("", "/en"):
             json_routes.append(Route(json_path(prefix + path), views.page_json(builder)))
-            html_routes.append(Route(prefix + path, views.page(builder, template, decorate)))
+            html = views.page(builder, template, decorate)
+            html_routes.append(Route(prefix + path, endpoints.negotiated(html) if path == "/dataset/{name:name}" else html))
     return [
         Mount("/static/vendor/leaflet", app=StaticFiles(directory=VENDOR / "leaflet" / "dist", check_dir=False)),
         Mount("/static", app=StaticFiles(directory=STATIC)),
@@ -67,6 +68,7 @@ def routes() -> list[BaseRoute]:
         Route("/dataset/{pkg_id}/resource/{res_id}/download/{filename}", endpoints.download),
         Route("/metrics", endpoints.metrics),
         Route("/catalog.{fmt}", endpoints.dcat_catalog),
+        Route("/catalog", endpoints.dcat_catalog_negotiated),
         Route("/dataset/{pkg_id}.{fmt}", endpoints.dcat_dataset),
         Route("/dashboard/{chart:name}.csv", views.dashboard_csv),
         Route("/en/dashboard/{chart:name}.csv", views.dashboard_csv),

@@ -20,8 +20,10 @@ from catalog.actions import get_action
 from catalog.errors import NotAuthorized, NotFound
 from catalog.web.session import web_context
 
+_NEGOTIABLE = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/rdf+xml": "rdf", "text/n3": "n3"}
 DCAT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "rdf": "application/rdf+xml",
               "xml": "application/rdf+xml", "n3": "text/n3"}
+
 
 async def download(request: Request) -> Response:
     """An uploaded file, with ETag/Last-Modified (304 on revalidation), byte ranges and an RFC 6266 file name."""
@@ -84,13 +86,53 @@ async def dcat_catalog(request: Request) -> Response:
     return _dcat_response(body, fmt)
 
 
+def rdf_format(request: Request) -> str | None:
+    """The RDF format the ``Accept`` header prefers to HTML (content negotiation as ckanext-dcat), else None."""
+    best, best_q = None, 0.0
+    for order, part in enumerate(request.headers.get("accept", "").split(",")):
+        kind, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        fmt = "html" if kind.strip() in ("text/html", "application/xhtml+xml", "*/*") else _NEGOTIABLE.get(kind.strip())
+        if fmt and q > best_q:
+            best, best_q = fmt, q
+    return None if best in (None, "html") else best
+
+
+async def dcat_catalog_negotiated(request: Request) -> Response:
+    """``/catalog``: the catalog in the RDF format the client accepts (Turtle by default)."""
+    request.path_params["fmt"] = rdf_format(request) or "ttl"
+    return await dcat_catalog(request)
+
+
+def negotiated(html_endpoint):
+    """``/dataset/<name>``: HTML unless the client asks for RDF (text/turtle, application/ld+json, …)."""
+    async def endpoint(request: Request) -> Response:
+        fmt = rdf_format(request)
+        if fmt is None:
+            response = await html_endpoint(request)
+        else:
+            request.path_params.update(pkg_id=request.path_params["name"], fmt=fmt)
+            response = await dcat_dataset(request)
+        response.headers.append("Vary", "Accept")  # one URL, two representations: caches must key on Accept
+        return response
+    return endpoint
+
+
 async def dcat_dataset(request: Request) -> Response:
     render = _optional("catalog.dcat", "render_dataset")
     fmt = request.path_params["fmt"]
     if render is None or fmt not in DCAT_TYPES:
         return PlainTextResponse("Not found", 404)
     try:
-        body = await run_in_threadpool(render, web_context(request), request.path_params["pkg_id"], fmt)
+        body = await run_in_threadpool(render, web_context(request), request.path_params["pkg_id"], fmt,
+                                       dict(request.query_params))
     except NotFound:
         return PlainTextResponse("Not found", 404)
     except NotAuthorized:

@@ -5,19 +5,11 @@ are some and fall back to the Japanese text, marked ``lang="ja"`` so screen read
 """
 from __future__ import annotations
 
-from catalog.metrics import CATEGORY_NAMES, PUBLISHER_TYPES_EN
+from catalog.metrics import CATEGORY_NAMES, CATEGORY_NAMES_EN, PUBLISHER_TYPES_EN
 
 LANGS = ("ja", "en")
 EN_PREFIX = "/en"
 
-# Tokyo catalog categories in English (datasets/publishers.yaml carries the same; catalog/ may not read it).
-CATEGORY_NAMES_EN = {
-    "c001": "Disaster prevention and planning", "c002": "Public safety", "c003": "Urban development",
-    "c004": "Population decline, low birth rate and ageing", "c005": "Health and welfare", "c006": "Daily life",
-    "c007": "Taxes", "c008": "Tourism", "c009": "Olympic and Paralympic Games", "c010": "Arts and culture",
-    "c011": "Industry and job creation", "c012": "Environment", "c013": "Transport", "c014": "Other",
-    "uncategorized": "Uncategorized",
-}
 CATEGORIES = [c for c in CATEGORY_NAMES if c.startswith("c")]
 
 # The 自治体標準オープンデータセット slugs the pipeline writes into the ``standard`` extra.

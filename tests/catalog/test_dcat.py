@@ -75,7 +75,8 @@ def test_publisher_contact_and_distribution(client, toilets):
     assert (dist, DCTERMS.title, Literal("公衆トイレ一覧 (CSV)", lang="ja")) in g
     assert (dist, DCAT.accessURL, URIRef(res["url"])) in g and (dist, DCAT.downloadURL, URIRef(res["url"])) in g
     assert (dist, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/text/csv")) in g
-    assert (dist, DCTERMS["format"], Literal("CSV")) in g
+    # DCAT-AP: the EU file-type IRI, not a literal (issue 16; SHACL conformance in test_dcat_shacl.py)
+    assert (dist, DCTERMS["format"], URIRef("http://publications.europa.eu/resource/authority/file-type/CSV")) in g
     assert g.value(dist, DCAT.byteSize).toPython() == res["size"]
     assert (dist, DCTERMS.license, URIRef(toilets["license_url"])) in g
 

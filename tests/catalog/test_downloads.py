@@ -59,7 +59,7 @@ def test_metrics_and_dcat_routes_delegate_or_404(client, monkeypatch):
 
     fake = types.ModuleType("catalog.dcat")
     fake.render_catalog = lambda context, fmt, params: f"catalog {fmt} {params.get('page', '1')}"
-    fake.render_dataset = lambda context, pkg_id, fmt: f"dataset {pkg_id} {fmt}"
+    fake.render_dataset = lambda context, pkg_id, fmt, params: f"dataset {pkg_id} {fmt}"
     monkeypatch.setitem(sys.modules, "catalog.dcat", fake)
     r = client.get("/catalog.ttl", params={"page": "2"})
     assert (r.status_code, r.text, r.headers["content-type"]) == (200, "catalog ttl 2", "text/turtle; charset=utf-8")

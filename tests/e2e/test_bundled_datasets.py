@@ -80,3 +80,17 @@ def test_publication_rates_are_served(served):
     rows = rows["results"]
     published = next(r for r in rows if r["scope"] == "publisher" and r["measure"] == "published")
     assert (published["numerator"], published["denominator"]) == (2, 14)
+
+
+def test_the_bundled_catalogs_dcat_conforms_to_dcat_ap(served):
+    """pyshacl with the SEMIC DCAT-AP 3.0.1 and 2.1.1 shapes: 0 violations in the catalog and every dataset."""
+    from tests.catalog.shacl import SHAPE_FILES, violations
+
+    summary, url, _ = served
+    for profile in SHAPE_FILES:
+        for fmt in ("ttl", "jsonld", "rdf"):
+            body = requests.get(f"{url}/catalog.{fmt}", params={"profiles": profile}, timeout=30).content
+            assert violations(body, fmt, profile) == [], (profile, fmt)
+        for outcome in summary.outcomes:
+            body = requests.get(f"{url}/dataset/{outcome.id}.ttl", params={"profiles": profile}, timeout=30).content
+            assert violations(body, "ttl", profile) == [], (profile, outcome.id)

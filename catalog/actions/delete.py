@@ -24,6 +24,21 @@ def package_delete(context: Context, data_dict: dict) -> None:
     return None
 
 
+def dataset_purge(context: Context, data_dict: dict) -> None:
+    """Remove a dataset completely: its record, its search rows and its uploaded files (sysadmins only).
+
+    :param id: the id or name of the dataset
+    :type id: string
+    """
+    if not data_dict.get("id"):
+        raise ValidationError({"id": ["Missing value"]})
+    doc = index.find_doc(context.store, str(data_dict["id"]))
+    index.purge(context.store, doc)
+    for res in doc["resources"]:
+        shutil.rmtree(files.resource_dir(context.store.files_dir, res["id"]), ignore_errors=True)
+    return None
+
+
 def resource_delete(context: Context, data_dict: dict) -> None:
     """Remove a resource from its dataset (and its uploaded file).
 

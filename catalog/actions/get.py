@@ -232,6 +232,8 @@ def tag_list(context: Context, data_dict: dict) -> list:
     :type all_fields: bool
     :rtype: list of strings or dictionaries
     """
+    if data_dict.get("vocabulary_id"):  # no tag vocabularies here: every name is unknown (as CKAN answers)
+        raise NotFound(f"could not find vocabulary '{data_dict['vocabulary_id']}'")
     text = data_dict.get("query") or data_dict.get("q") or ""
     rows = context.store.query(
         "SELECT t.id, t.name FROM tag t WHERE t.name LIKE ? AND EXISTS (SELECT 1 FROM pkg_tag pt JOIN pkg p "
@@ -240,6 +242,45 @@ def tag_list(context: Context, data_dict: dict) -> list:
     if flag(data_dict, "all_fields", False):
         return [{"id": r["id"], "name": r["name"], "vocabulary_id": None} for r in rows]
     return [r["name"] for r in rows]
+
+
+def user_list(context: Context, data_dict: dict) -> list:
+    """Return the site's active users (e-mail addresses only to sysadmins).
+
+    :param q: only users whose name, full name or e-mail contains this
+    :type q: string
+    :param order_by: ``name`` (default), ``fullname``, ``created``, ``last_active`` or ``sysadmin``
+    :type order_by: string
+    :param all_fields: user dicts (default true) or only names
+    :type all_fields: bool
+    :rtype: list of dictionaries or strings
+    """
+    found = users.list_users(context.store, str(data_dict.get("q") or ""), str(data_dict.get("order_by") or "name"))
+    if not flag(data_dict, "all_fields", True):
+        return [u["name"] for u in found]
+    counts = _created_counts(context)
+    return [users.user_dict(u, counts.get(u["id"], 0), email=context.is_sysadmin) for u in found]
+
+
+def user_show(context: Context, data_dict: dict) -> dict:
+    """Return a user; the e-mail address only to the user and to sysadmins.
+
+    :param id: the id or name of the user
+    :type id: string
+    :rtype: dictionary
+    """
+    if not data_dict.get("id"):
+        raise ValidationError({"id": ["Missing value"]})
+    user = users.get_user(context.store, str(data_dict["id"]))
+    own = context.user is not None and context.user["id"] == user["id"]
+    count = _created_counts(context).get(user["id"], 0)
+    return users.user_dict(user, count, email=own or context.is_sysadmin)
+
+
+def _created_counts(context: Context) -> dict[str, int]:
+    rows = context.store.query("SELECT creator_user_id, count(*) AS n FROM pkg WHERE state = 'active' "
+                               "AND private = 0 GROUP BY creator_user_id")
+    return {r["creator_user_id"]: r["n"] for r in rows}
 
 
 def license_list(context: Context, data_dict: dict) -> list[dict]:

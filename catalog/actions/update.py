@@ -37,6 +37,32 @@ def package_update(context: Context, data_dict: dict) -> dict:
     return get_action("package_show")(context.internal(), {"id": doc["id"]})
 
 
+def package_resource_reorder(context: Context, data_dict: dict) -> dict:
+    """Reorder a dataset's resources: those in ``order`` first, as listed; the others after, as they were.
+
+    :param id: the id or name of the dataset
+    :type id: string
+    :param order: resource ids
+    :type order: list of strings
+    :rtype: dictionary ``{id, order}`` with the new order
+    """
+    order = data_dict.get("order")
+    if not data_dict.get("id"):
+        raise ValidationError({"id": ["Missing value"]})
+    if not isinstance(order, list) or not all(isinstance(r, str) for r in order):
+        raise ValidationError({"order": ["Invalid value: order must be a list of resource ids"]})
+    with context.store.transaction():
+        doc = index.find_doc(context.store, str(data_dict["id"]))
+        by_id = {r["id"]: r for r in doc["resources"]}
+        if len(set(order)) != len(order) or any(r not in by_id for r in order):
+            raise ValidationError({"order": ["Invalid resource ids or duplicates in order"]})
+        ordered = [by_id[r] for r in order] + [r for r in doc["resources"] if r["id"] not in set(order)]
+        doc["resources"] = [{**r, "position": i} for i, r in enumerate(ordered)]
+        doc["metadata_modified"] = timestamps.now()
+        index.write(context.store, doc)
+    return {"id": doc["id"], "order": [r["id"] for r in doc["resources"]]}
+
+
 def resource_update(context: Context, data_dict: dict) -> dict:
     """Replace a resource's metadata (and its file, when ``upload`` is sent).
 

@@ -12,6 +12,10 @@ def package_delete(context: Context, data_dict: dict) -> dict:
                 f"User {context.user_name} not authorized to delete package {data_dict.get('id')}")
 
 
+def dataset_purge(context: Context, data_dict: dict) -> dict:
+    return only(context.is_sysadmin, f"User {context.user_name} not authorized to purge package {data_dict.get('id')}")
+
+
 def resource_delete(context: Context, data_dict: dict) -> dict:
     doc = package_of_resource(context, data_dict.get("id"))
     return only(can_edit_package(context, doc),

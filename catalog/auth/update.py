@@ -18,6 +18,12 @@ def package_update(context: Context, data_dict: dict) -> dict:
     return ok()
 
 
+def package_resource_reorder(context: Context, data_dict: dict) -> dict:
+    doc = stored_package(context, data_dict.get("id"))
+    return only(can_edit_package(context, doc),
+                f"User {context.user_name} not authorized to reorder resources of package {data_dict.get('id')}")
+
+
 def resource_update(context: Context, data_dict: dict) -> dict:
     doc = package_of_resource(context, data_dict.get("id"))
     return only(can_edit_package(context, doc),

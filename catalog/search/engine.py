@@ -155,7 +155,9 @@ def _sort_keys(params: Params) -> list[tuple[str, str]]:
         words = part.split()
         if not words:
             continue
-        field, direction = words[0], (words[1].lower() if len(words) > 1 else "asc")
+        if len(words) == 1:  # Solr's error (CKAN passes the sort through to Solr)
+            raise SearchError(f"Can't determine a Sort Order (asc or desc) in sort spec '{part.strip()}'")
+        field, direction = words[0], words[1].lower()
         if direction not in ("asc", "desc") or len(words) > 2:
             raise SearchQueryError(f"Invalid sort: {params.sort}")
         field = {"rank": "score", "title": "title_string"}.get(field, field)

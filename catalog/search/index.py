@@ -42,6 +42,14 @@ def write(store: Store, doc: dict) -> None:
         _index(conn, rowid, doc)
 
 
+def purge(store: Store, doc: dict) -> None:
+    """Remove a package and everything derived from it (``dataset_purge``); there is no way back."""
+    with store.transaction() as conn:
+        row = conn.execute("SELECT rowid FROM pkg WHERE id = ?", (doc["id"],)).fetchone()
+        if row is not None:
+            _clear(conn, row["rowid"])
+
+
 def _clear(conn: sqlite3.Connection, rowid: int) -> None:
     for table in ("pkg_tag", "pkg_group", "pkg_format", "pkg_extra", "res"):
         conn.execute(f"DELETE FROM {table} WHERE pkg = ?", (rowid,))

@@ -132,6 +132,23 @@ def groups_of(store: Store, user: dict | None, least: str = "member") -> dict[st
     return {r["grp"]: r["capacity"] for r in rows if _RANK[r["capacity"]] >= _RANK[least]}
 
 
+def user_dict(user: dict, created_packages: int = 0, *, email: bool = False) -> dict:
+    """A user as CKAN's ``user_show``/``user_list`` answer it; the e-mail address only when ``email``."""
+    out = member_dict(user, "", created_packages)
+    del out["capacity"]
+    if email:
+        out["email"] = user["email"]
+    return out
+
+
+def list_users(store: Store, q: str = "", order_by: str = "name") -> list[dict]:
+    """Active users whose name, full name or e-mail contains ``q``, ordered by ``order_by`` (a user column)."""
+    order = order_by if order_by in ("name", "fullname", "created", "last_active", "sysadmin", "id") else "name"
+    rows = store.query(f"SELECT name FROM user WHERE state = 'active' AND (name LIKE ?1 OR coalesce(fullname, '') "
+                       f"LIKE ?1 OR coalesce(email, '') LIKE ?1) ORDER BY {order}, name", (f"%{q}%",))
+    return [get_user(store, r["name"]) for r in rows]
+
+
 def member_dict(user: dict, capacity_: str, created_packages: int = 0) -> dict:
     """A user as CKAN lists it among an organization's ``users``."""
     return {"about": user["about"], "activity_streams_email_notifications": False, "capacity": capacity_,

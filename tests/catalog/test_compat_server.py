@@ -136,6 +136,19 @@ def test_ckanapi_command_line(server, tmp_path):
     assert len(dumped) == N_PUBLIC and {d["name"] for d in dumped} == {f"ds-{i:03d}" for i in range(N_PUBLIC)}
 
 
+def test_ckanapi_dump_users_lists_every_user_without_emails(server, tmp_path):
+    url, _, home = server
+    users.ensure_user(home, "steward-koto")
+    dump = tmp_path / "users.jsonl"
+    env = {**os.environ, "PATH": f"{Path(CKANAPI_CLI).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    subprocess.run([CKANAPI_CLI, "dump", "users", "--all", "-r", url, "-O", str(dump), "-q"],
+                   capture_output=True, text=True, timeout=120, check=True, env=env)
+    dumped = {u["name"]: u for u in map(json.loads, dump.read_text().splitlines())}
+    assert {"admin", "steward-koto"} <= set(dumped)
+    assert dumped["admin"]["sysadmin"] is True and dumped["admin"]["number_created_packages"] == N_PUBLIC  # public, active
+    assert all("email" not in u for u in dumped.values())  # anonymous callers never see addresses
+
+
 def test_ckan_harvester_gather_sequence(server):
     """What CKANHarvester does: GET package_search with fq, sort=id asc, rows=100, start += 100 until an empty page."""
     url, _, home = server

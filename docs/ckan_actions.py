@@ -17,7 +17,8 @@ WHY_NOT = [  # (pattern on the action name, why it is not implemented) — first
     (r"follow|followee|follower", "following datasets, users and groups needs public user accounts and e-mail, "
                                   "which this catalog does not offer"),
     (r"activit|dashboard|send_email_notifications", "activity streams are not recorded yet"),
-    (r"^datastore_", "DataStore writes are not implemented yet: the pipeline publishes every table"),
+    (r"^datastore_(run_triggers|function)", "PostgreSQL triggers and functions: this DataStore is DuckDB over "
+                                              "Parquet, which has neither"),
     (r"vocabulary|^tag_", "tag vocabularies are not supported (free tags only; `tag_list` answers NotFound for "
                           "a vocabulary)"),
     (r"task_status|term_translation|^job_", "CKAN internals (background jobs, task status, translations): "

@@ -1,4 +1,5 @@
-"""DataStore actions: ``datastore_search``, ``datastore_info``, ``datastore_search_sql`` over published files.
+"""DataStore actions: ``datastore_search``, ``datastore_info``, ``datastore_search_sql`` over published files, and
+CKAN's write API (``datastore_create``, ``datastore_upsert``, ``datastore_delete``) over tables it owns.
 
 A resource is queryable when the core marks it ``datastore_active`` (an uploaded CSV or Parquet). Its table:
 - a Parquet upload is used as it is;
@@ -21,6 +22,7 @@ from catalog.datastore import files as _files
 from catalog.datastore import query as _dq
 from catalog.datastore import results as _dr
 from catalog.datastore import sql as _dsql
+from catalog.datastore import write as _write
 from catalog.context import Context
 from catalog.errors import NotAuthorized, NotFound, ValidationError
 
@@ -129,7 +131,14 @@ def _table(context: Context, resource_id: str, not_found: str | None) -> _ds.Tab
 
 
 def _source(context: Context, resource: dict) -> Path | None:
-    """The Parquet file to serve for a resource (see the module docstring for the rule)."""
+    """The Parquet file to serve for a resource: the write API's table, else the published file (module docstring)."""
+    written = _write.table_path(context.home, resource["id"])
+    if written.exists():
+        return written
+    return _published(context, resource)
+
+
+def _published(context: Context, resource: dict) -> Path | None:
     path = _files.uploaded_file(context.home, resource["id"])
     if path is None:
         return None
@@ -184,3 +193,114 @@ def _search_result(search: _dq.Search, columns: list[tuple[str, str]], rows: lis
     result["records"] = _dr.records(values, search.fields, search.records_format)
     result.setdefault("fields", fields)
     return result
+
+
+def datastore_create(context: Context, data_dict: dict) -> dict:
+    """Create a DataStore table (or add fields and records to one), as CKAN's ``datastore_create``.
+
+    :param resource_id: the resource the table belongs to; or ``resource``: a resource dict to create first
+        (its ``package_id`` required)
+    :param force: required to write to a table the pipeline published (read-only otherwise, as xloader tables)
+    :param fields: ``[{"id": "名称", "type": "text"}]``; types: text, int, int8, numeric, float, bool, date,
+        time, timestamp, json, _text; without fields, text columns from the first record
+    :param records: rows to insert, ``[{"名称": "..."}]`` (at most 32000 per call)
+    :param primary_key: a field name or a list of them (unique; needed by upsert and update)
+    :returns: ``{"resource_id", "fields", "primary_key", "method": "insert", "delete_fields": false}``
+    """
+    from catalog.actions import get_action
+
+    if isinstance(data_dict.get("resource"), dict) and not data_dict.get("resource_id"):
+        resource = get_action("resource_create")(context, {**data_dict["resource"], "url_type": "datastore"})
+    else:
+        resource = _writable(context, data_dict)
+    keys = data_dict.get("primary_key") or []
+    keys = [k.strip() for k in keys.split(",")] if isinstance(keys, str) else keys
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ValidationError({"primary_key": ["primary_key must be a field name or a list of them"]})
+    schema = _write.create(context.home, resource["id"], data_dict.get("fields") or [],
+                           data_dict.get("records") or [], keys, _published(context, resource))
+    _set_active(context, resource, True)
+    return {"delete_fields": False, "primary_key": list(schema.primary_key), "resource_id": resource["id"],
+            "fields": list(schema.fields), "method": "insert"}
+
+
+def datastore_upsert(context: Context, data_dict: dict) -> dict:
+    """Insert, upsert or update records of a DataStore table, as CKAN's ``datastore_upsert``.
+
+    :param resource_id: the resource id (alias: ``id``)
+    :param records: ``[{...}]``; upsert and update match rows by the primary key and change only given fields
+    :param method: ``upsert`` (default), ``insert`` or ``update``
+    :param force: required for tables the pipeline published
+    :param dry_run: check everything, change nothing
+    :returns: ``{"method", "resource_id", "records"}``
+    """
+    resource = _writable(context, data_dict)
+    method = str(data_dict.get("method") or "upsert")
+    records = data_dict.get("records") or []
+    _write.upsert(context.home, resource["id"], records, method, _published(context, resource),
+                  dry_run=bool(data_dict.get("dry_run")))
+    return {"method": method, "resource_id": resource["id"], "records": records}
+
+
+def datastore_delete(context: Context, data_dict: dict) -> dict:
+    """Delete rows of a DataStore table, or the whole table, as CKAN's ``datastore_delete``.
+
+    :param resource_id: the resource id (alias: ``id``)
+    :param filters: ``{"column": value}`` (a list matches any); without filters the table is deleted (a table
+        the pipeline published is then served from its published file again)
+    :param force: required for tables the pipeline published
+    :returns: the parameters, as CKAN echoes them
+    """
+    resource = _writable(context, data_dict)
+    filters = data_dict.get("filters")
+    if filters is not None and not isinstance(filters, dict):
+        raise ValidationError({"filters": ["filters must be a dictionary"]})
+    if _source(context, resource) is None:
+        raise NotFound(f'Resource "{resource["id"]}" was not found.')
+    gone = _write.delete(context.home, resource["id"], filters, _published(context, resource))
+    if gone:
+        _set_active(context, resource, False)
+    return {k: v for k, v in {**data_dict, "resource_id": resource["id"]}.items() if k != "id"}
+
+
+def datastore_records_delete(context: Context, data_dict: dict) -> dict:
+    """Delete rows of a DataStore table but keep the table, as CKAN's ``datastore_records_delete``.
+
+    :param resource_id: the resource id (alias: ``id``)
+    :param filters: ``{"column": value}`` (required; ``{}`` deletes every row)
+    :param force: required for tables the pipeline published
+    :returns: the parameters, as CKAN echoes them
+    """
+    resource = _writable(context, data_dict)
+    filters = data_dict.get("filters")
+    if not isinstance(filters, dict):
+        raise ValidationError({"filters": ["Missing value"]})
+    if _source(context, resource) is None:
+        raise NotFound(f'Resource "{resource["id"]}" was not found.')
+    _write.delete(context.home, resource["id"], filters, _published(context, resource), keep_table=True)
+    return {k: v for k, v in {**data_dict, "resource_id": resource["id"]}.items() if k != "id"}
+
+
+def _writable(context: Context, data_dict: dict) -> dict:
+    """The resource to write to; a table the API does not own needs ``force`` (CKAN's read-only check)."""
+    from catalog.actions import get_action
+
+    resource_id = data_dict.get("resource_id") or data_dict.get("id")
+    if not resource_id:
+        raise ValidationError({"resource_id": ["Missing value"]})
+    resource = get_action("resource_show")(context, {"id": str(resource_id)})
+    if resource.get("url_type") != "datastore" and not _flag(data_dict.get("force")):
+        raise ValidationError({"read-only": ['Cannot edit read-only resource. Either pass"force=True" or change '
+                                             'url_type to "datastore"']})
+    return resource
+
+
+def _flag(value) -> bool:
+    return value is True or str(value).lower() in ("true", "1", "yes")
+
+
+def _set_active(context: Context, resource: dict, active: bool) -> None:
+    from catalog.actions import get_action
+
+    if resource.get("datastore_active") != active:
+        get_action("resource_patch")(context.internal(), {"id": resource["id"], "datastore_active": active})

@@ -25,3 +25,16 @@ def datastore_info(context: Context, data_dict: dict) -> dict:
 
 def datastore_search_sql(context: Context, data_dict: dict) -> dict:
     return _auth.ok()
+
+
+def datastore_create(context: Context, data_dict: dict) -> dict:
+    """Editors of the owning organization (of the resource, or of the package a new ``resource`` joins)."""
+    if isinstance(data_dict.get("resource"), dict) and not data_dict.get("resource_id"):
+        doc = _auth.stored_package(context, data_dict["resource"].get("package_id"))
+    else:
+        doc = _auth.package_of_resource(context, data_dict.get("resource_id") or data_dict.get("id"))
+    return _auth.only(_auth.can_edit_package(context, doc),
+                      f"User {context.user_name} not authorized to update resource")
+
+
+datastore_upsert = datastore_delete = datastore_records_delete = datastore_create

@@ -3,11 +3,12 @@
 Inside: ``db`` (the in-memory DuckDB engine the Parquet files are loaded into), ``text`` (the trigram signatures
 behind ``q``), ``query`` (``datastore_search`` parameters → SQL or Arrow pages), ``sql`` (the
 ``datastore_search_sql`` sandbox, checked with sqlglot), ``results`` (rows in CKAN's record formats and links),
-``files`` (which file backs a resource), ``limits`` (page sizes, time and memory limits).
+``files`` (which file backs a resource), ``limits`` (page sizes, time and memory limits), ``write`` (the tables
+the write API owns: create, upsert, delete).
 """
-from catalog.datastore import files, limits, query, results, sql
+from catalog.datastore import files, limits, query, results, sql, write
 from catalog.datastore.db import (INTERNAL_PREFIX, SCHEMA, Engine, QueryTimeout, Table, engine, native_type, pg_type,
                                   quote, table_ref)
 
 __all__ = ["INTERNAL_PREFIX", "SCHEMA", "Engine", "QueryTimeout", "Table", "engine", "files", "limits", "native_type",
-           "pg_type", "query", "quote", "results", "sql", "table_ref"]
+           "pg_type", "query", "quote", "results", "sql", "table_ref", "write"]

@@ -34,6 +34,7 @@ def clean(data: dict, *, package_id: str, position: int, old: dict | None = None
     res: dict[str, Any] = {k: v for k, v in data.items() if k not in _KEYS and k not in ("upload", "clear_upload")}
     res.update({
         "cache_last_updated": data.get("cache_last_updated"), "cache_url": data.get("cache_url"),
+        "datastore_active": data.get("datastore_active", (old or {}).get("datastore_active")),
         "created": (old or {}).get("created") or data.get("created") or now,
         "description": data.get("description"), "format": files.clean_format(data.get("format")),
         "hash": data.get("hash") or "", "id": (old or {}).get("id") or data.get("id") or str(uuid.uuid4()),
@@ -76,8 +77,9 @@ def guess_missing(res: dict) -> dict:
 
 
 def finish(res: dict) -> dict:
-    """``datastore_active``: uploaded CSV/Parquet files are queryable through the DataStore API."""
-    res["datastore_active"] = res.get("url_type") == "upload" and (res.get("format") or "").upper() in _TABULAR
+    """``datastore_active``: uploaded CSV/Parquet files and tables the DataStore write API made are queryable."""
+    published = res.get("url_type") == "upload" and (res.get("format") or "").upper() in _TABULAR
+    res["datastore_active"] = res.get("datastore_active") is True or published
     return ordered(res)
 
 

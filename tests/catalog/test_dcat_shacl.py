@@ -81,3 +81,56 @@ def test_browsers_still_get_the_html_page(client, mixed):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "Accept" in r.headers["vary"]
     assert client.get("/catalog").headers["content-type"].startswith("text/turtle")  # no HTML catalog page
+
+
+def _harvested(graph, dataset):
+    """The CKAN dataset dict ckanext-dcat's RDF harvester (euro_dcat_ap profile) makes of ``dataset``: its
+    ``parse_dataset`` field mapping. One difference, said plainly: ckanext-dcat 2.x keeps a ``dct:format`` IRI as
+    the format text (CKAN's format registry has no EU file-type IRIs), so a plain CKAN harvester shows
+    ``…/file-type/CSV``; portals that map the EU vocabulary (data.europa.eu) get ``CSV``, as this mapping does."""
+    from rdflib import Literal
+    from rdflib.namespace import DCAT, DCTERMS, OWL
+
+    from catalog.dcat import vocabularies as vocab
+
+    def value(subject, predicate, lang="ja"):
+        found = [o for o in graph.objects(subject, predicate) if not isinstance(o, Literal) or o.language in (lang, None)]
+        return str(found[0]) if found else None
+
+    by_code = {code: fmt for fmt, code in vocab.FILE_TYPES.items()}
+    resources = []
+    for dist in graph.objects(dataset, DCAT.distribution):
+        fmt = value(dist, DCTERMS["format"])
+        media = value(dist, DCAT.mediaType)
+        resources.append({"name": value(dist, DCTERMS.title),
+                          "url": value(dist, DCAT.downloadURL) or value(dist, DCAT.accessURL),
+                          "format": by_code.get(fmt.rsplit("/", 1)[-1], fmt) if fmt else None,
+                          "mimetype": media.removeprefix(vocab.IANA) if media else None,
+                          "size": int(value(dist, DCAT.byteSize)) if value(dist, DCAT.byteSize) else None})
+    return {"title": value(dataset, DCTERMS.title), "notes": value(dataset, DCTERMS.description),
+            "tags": sorted(str(k) for k in graph.objects(dataset, DCAT.keyword)),
+            "url": value(dataset, DCAT.landingPage), "version": value(dataset, OWL.versionInfo),
+            "identifier": value(dataset, DCTERMS.identifier), "title_en": value(dataset, DCTERMS.title, "en"),
+            "resources": sorted(resources, key=lambda r: r["url"])}
+
+
+def test_a_harvester_parses_our_dcat_back_into_the_package(client, mixed):
+    """What a CKAN harvesting us with ckanext-dcat gets equals what package_show says (for DCAT's fields)."""
+    from rdflib import Graph, URIRef
+
+    from catalog.dcat import vocabularies as vocab
+
+    for pkg_id in mixed:
+        pkg = client.get("/api/3/action/package_show", params={"id": pkg_id}).json()["result"]
+        graph = Graph().parse(data=client.get(f"/dataset/{pkg_id}.ttl").content, format="turtle")
+        got = _harvested(graph, URIRef(f"{helpers.SITE}/dataset/{pkg['id']}"))
+        extras = {e["key"]: e["value"] for e in pkg["extras"]}
+        expected = {"title": pkg["title"], "notes": pkg["notes"] or pkg["title"],
+                    "tags": sorted(t["name"] for t in pkg["tags"]), "url": pkg["url"] or None,
+                    "version": pkg["version"] or None, "identifier": pkg["id"], "title_en": extras.get("title_en"),
+                    # a format with no EU file-type IRI has no dct:format (DCAT-AP allows only those IRIs)
+                    "resources": sorted(({"name": r["name"], "url": r["url"],
+                                          "format": r["format"] if r["format"] in vocab.FILE_TYPES else None,
+                                          "mimetype": r["mimetype"], "size": r["size"]}
+                                         for r in pkg["resources"]), key=lambda r: r["url"])}
+        assert got == expected

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from catalog.search import keywords, solr, text
+from catalog.search import keywords, solr, synonyms, text
 from catalog.store import timestamps
 from catalog.errors import SearchError
 from catalog.store import Store
@@ -138,13 +138,21 @@ def _fts(term: Term) -> str | None:
     if term.kind == "exists":
         return None
     pieces = [p for p in re.split(r"[*?]+", term.value) if p] if term.kind == "wildcard" else [term.value]
-    phrases = [text.match_phrase(p) for p in pieces]
+    phrases = [_alternatives(p) for p in pieces]
     phrases = [p for p in phrases if p]
     if not phrases:
         return None
     column = TEXT_FIELDS.get(term.field) if term.field else None
     expr = " AND ".join(phrases)
     return f"{column} : ({expr})" if column else f"({expr})"  # keyword tokens never match text: no filter needed
+
+
+def _alternatives(word: str) -> str | None:
+    """One query word as the FTS5 OR of its kana variants and synonyms (``catalog.search.synonyms``)."""
+    phrases = list(dict.fromkeys(p for p in map(text.match_phrase, synonyms.alternatives(word)) if p))
+    if len(phrases) <= 1:
+        return phrases[0] if phrases else None
+    return "(" + " OR ".join(phrases) + ")"
 
 
 class _Compiler:

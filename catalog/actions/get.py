@@ -341,3 +341,98 @@ def _group_show(context: Context, data_dict: dict, is_org: bool) -> dict:
         out["users"] = groups.members(context.store, row["id"])
     out.update(extras=groups.extras(row) if flag(data_dict, "include_extras", True) else [], tags=[], groups=[])
     return out
+
+
+def package_autocomplete(context: Context, data_dict: dict) -> list[dict]:
+    """Datasets whose title or name contains ``q``, for a search box, as CKAN's ``package_autocomplete``.
+
+    :param q: the text typed so far
+    :type q: string
+    :param limit: at most this many (default 10)
+    :type limit: int
+    :rtype: list of ``{name, title, match_field, match_displayed}``
+    """
+    q = str(data_dict.get("q") or "").strip()
+    limit, _ = limit_offset(data_dict, 10)
+    if not q:
+        return []
+    quoted = '"' + q.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    found = search.package_search(context, {"q": f"title_ngram:{quoted} OR name_ngram:{quoted}",
+                                            "rows": min(limit or 10, 100)})
+    out = []
+    for package in found["results"]:
+        by_name = q in package["name"]
+        out.append({"name": package["name"], "title": package["title"], "match_field": "name" if by_name else "title",
+                    "match_displayed": package["name"] if by_name else f"{package['title']} ({package['name']})"})
+    return out
+
+
+def tag_autocomplete(context: Context, data_dict: dict) -> list[str]:
+    """Tags of visible datasets that contain ``q``, as CKAN's ``tag_autocomplete``.
+
+    :param q: the text typed so far (also ``query``)
+    :type q: string
+    :param limit: at most this many (default 10)
+    :type limit: int
+    :rtype: list of strings
+    """
+    q = str(data_dict.get("q") or data_dict.get("query") or "").strip()
+    limit, _ = limit_offset(data_dict, 10)
+    if not q:
+        return []
+    return tag_list(context, {"query": q, **({"vocabulary_id": data_dict["vocabulary_id"]}
+                                             if data_dict.get("vocabulary_id") else {})})[:min(limit or 10, 100)]
+
+
+def format_autocomplete(context: Context, data_dict: dict) -> list[str]:
+    """Resource formats containing ``q``, most used first, lower-cased, as CKAN's ``format_autocomplete``.
+
+    :param q: the text typed so far
+    :type q: string
+    :param limit: at most this many (default 5)
+    :type limit: int
+    :rtype: list of strings
+    """
+    q = str(data_dict.get("q") or "").strip()
+    limit, _ = limit_offset(data_dict, 5)
+    if not q:
+        return []
+    where, params = visibility.clause(context, include_private=False)
+    rows = context.store.query(
+        f"SELECT lower(f.format) AS format, count(*) AS n FROM pkg_format f JOIN pkg p ON p.rowid = f.pkg "
+        f"WHERE f.format LIKE ? AND {where} GROUP BY lower(f.format) ORDER BY n DESC, format LIMIT ?",
+        [f"%{q}%", *params, min(limit or 5, 100)])
+    return [r["format"] for r in rows]
+
+
+def organization_autocomplete(context: Context, data_dict: dict) -> list[dict]:
+    """Organizations whose name or title contains ``q``: ``[{id, name, title}]`` (CKAN's shape).
+
+    :param q: the text typed so far
+    :type q: string
+    :param limit: at most this many (default 20)
+    :type limit: int
+    """
+    return _group_autocomplete(context, data_dict, True)
+
+
+def group_autocomplete(context: Context, data_dict: dict) -> list[dict]:
+    """Groups (categories) whose name or title contains ``q``: ``[{id, name, title}]`` (CKAN's shape).
+
+    :param q: the text typed so far
+    :type q: string
+    :param limit: at most this many (default 20)
+    :type limit: int
+    """
+    return _group_autocomplete(context, data_dict, False)
+
+
+def _group_autocomplete(context: Context, data_dict: dict, is_org: bool) -> list[dict]:
+    q = str(data_dict.get("q") or "").strip()
+    limit, _ = limit_offset(data_dict, 20)
+    if not q:
+        return []
+    rows = context.store.query("SELECT id, name, title FROM grp WHERE is_organization = ?1 AND state = 'active' "
+                               "AND (name LIKE ?2 OR title LIKE ?2) ORDER BY title LIMIT ?3",
+                               (int(is_org), f"%{q}%", min(limit or 20, 100)))
+    return [{"id": r["id"], "name": r["name"], "title": r["title"]} for r in rows]

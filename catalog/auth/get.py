@@ -30,4 +30,6 @@ def _public(context: Context, data_dict: dict) -> dict:
 package_list = package_search = current_package_list_with_resources = _public
 organization_list = organization_show = group_list = group_show = _public
 tag_list = license_list = status_show = help_show = organization_list_for_user = _public
+package_autocomplete = tag_autocomplete = format_autocomplete = _public
+organization_autocomplete = group_autocomplete = _public
 user_list = user_show = _public  # CKAN's default ckan.auth.public_user_details = true (e-mails stay hidden)

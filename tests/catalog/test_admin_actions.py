@@ -95,3 +95,20 @@ def test_docs_ckan_actions_is_what_the_registry_says():
         "run: .venv/bin/python docs/ckan_actions.py > docs/ckan-actions.md"
     implemented = {name for name, _, status in script.rows() if status == "yes"}
     assert {"user_list", "user_show", "dataset_purge", "package_resource_reorder", "package_search"} <= implemented
+
+
+def test_autocomplete_actions(catalog, toilets):
+    helpers.group(catalog, name="c006", title="生活")
+    helpers.dataset(catalog, "t131083", name="koto-aed", title="AED設置箇所一覧", tags=[{"name": "AED"}])
+    secret = helpers.dataset(catalog, "t131083", name="secret-toilets", title="庁内トイレ", private=True)
+    assert catalog.call_action("package_autocomplete", {"q": "トイレ"}) == [
+        {"name": "koto-toilets", "title": "公衆トイレ一覧", "match_field": "title",
+         "match_displayed": "公衆トイレ一覧 (koto-toilets)"}]  # private datasets are not suggested
+    assert secret["name"] not in [p["name"] for p in catalog.call_action("package_autocomplete", {"q": "secret"})]
+    assert catalog.call_action("package_autocomplete", {"q": "koto-a"})[0]["match_field"] == "name"
+    assert catalog.call_action("tag_autocomplete", {"q": "ae"}) == ["AED"]
+    assert catalog.call_action("format_autocomplete", {"q": "cs"}) == ["csv"]
+    assert catalog.call_action("organization_autocomplete", {"q": "江東"}) == [
+        {"id": catalog.call_action("organization_show", {"id": "t131083"})["id"], "name": "t131083", "title": "江東区"}]
+    assert [g["name"] for g in catalog.call_action("group_autocomplete", {"q": "生"})] == ["c006"]
+    assert catalog.call_action("package_autocomplete", {"q": ""}) == []

@@ -21,10 +21,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.scope import traverse_scope
 
+from catalog.datastore import limits
 from catalog.datastore.db import SCHEMA
 from catalog.errors import NotAuthorized, ValidationError
 
-MAX_SQL_LENGTH = 20_000
 SYSTEM_PREFIXES = ("pg_", "duckdb_", "sqlite_", "pragma_", "information_schema")
 
 ALLOWED_FUNCTIONS = frozenset("""
@@ -68,13 +68,33 @@ def check(sql: str) -> CheckedQuery:
     """Parse and check ``sql``; raise ``ValidationError``/``NotAuthorized`` with CKAN's shapes."""
     if not isinstance(sql, str) or not sql.strip():
         raise ValidationError({"sql": ["Missing value"]})
-    if len(sql) > MAX_SQL_LENGTH:
-        raise _invalid(f"Query is longer than {MAX_SQL_LENGTH} characters.")
-    tree = _single_select(sql)
-    _check_functions(tree)
-    tables = _tables(tree)
-    _name_columns_as_postgres(tree)
-    return CheckedQuery(tree.sql(dialect="duckdb"), tuple(dict.fromkeys(tables)))
+    if len(sql) > limits.SQL_MAX_CHARS:
+        raise _invalid(f"Query is longer than {limits.SQL_MAX_CHARS} characters.")
+    if _nesting(sql) > limits.SQL_MAX_NESTING:
+        raise _invalid(f"Query is nested deeper than {limits.SQL_MAX_NESTING} parentheses.")
+    try:
+        tree = _single_select(sql)
+        _check_functions(tree)
+        tables = _tables(tree)
+        _name_columns_as_postgres(tree)
+        return CheckedQuery(tree.sql(dialect="duckdb"), tuple(dict.fromkeys(tables)))
+    except RecursionError:  # deep without parentheses (CASE in CASE, long operator chains): too deep all the same
+        raise _invalid("Query is nested too deeply.") from None
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def _nesting(sql: str) -> int:
+    """The deepest parenthesis nesting outside quoted strings and identifiers."""
+    depth = deepest = 0
+    for char in _QUOTED.sub("", sql):
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
 
 
 def _invalid(message: str) -> ValidationError:

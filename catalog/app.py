@@ -15,6 +15,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -53,7 +54,7 @@ def create_app(home: Path, site_url: str) -> Starlette:
         Route("/api/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api", _api_version), Route("/api/3", _api_version),
         *web.routes(),  # pages, downloads, DCAT, /metrics (catalog/web/)
-    ], middleware=[Middleware(_BodyLimit, limit=MAX_BODY),
+    ], middleware=[Middleware(_Gzip), Middleware(_BodyLimit, limit=MAX_BODY),
                    *web.middleware(Path(home))])  # web UI: the signed session cookie of /user/login
     app.state.store, app.state.home, app.state.site_url = store, Path(home), site_url.rstrip("/")
     return app
@@ -174,6 +175,22 @@ def _depth(value: Any) -> int:
                 break
             stack.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+class _Gzip:
+    """gzip for HTML, JSON, CSV, GeoJSON, RDF … when the client accepts it; never for files that are compressed
+    already (Parquet, images) nor for range requests (a byte range of a compressed body means nothing)."""
+
+    _SKIP = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/vnd.apache.parquet", "application/octet-stream",
+             "image/*")
+
+    def __init__(self, app):
+        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, exclude_content_types=self._SKIP)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and any(k == b"range" for k, _ in scope.get("headers") or []):
+            return await self.app(scope, receive, send)
+        return await self.gzip(scope, receive, send)
 
 
 class _TooLarge(Exception):

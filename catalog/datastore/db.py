@@ -195,7 +195,7 @@ def _fetch_bounded(result, max_bytes: int, deadline: float) -> list[tuple]:
     any other value) or at ``deadline`` (the watchdog cannot interrupt the Python side of a fetch)."""
     rows: list[tuple] = []
     size = 0
-    while chunk := result.fetchmany(2048):
+    while chunk := result.fetchmany(64):
         size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for row in chunk for v in row)
         if size > max_bytes:
             raise ResultTooLarge(f"more than {max_bytes} bytes")

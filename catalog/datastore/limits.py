@@ -18,4 +18,5 @@ FIELDS_MAX = 1000
 
 SQL_MAX_CHARS = 20_000
 SQL_MAX_NESTING = 32  # parentheses: sqlglot parses recursively and gives up (RecursionError) past ~50
-RESULT_MAX_BYTES = 64 << 20  # one datastore_search_sql / datastore_search answer, as fetched from DuckDB
+SQL_MAX_VALUE_CHARS = 10_000  # one value made by repeat/lpad/rpad
+RESULT_MAX_BYTES = 32 << 20  # one datastore_search_sql answer, as fetched from DuckDB (text by length)

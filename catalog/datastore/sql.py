@@ -77,6 +77,7 @@ def check(sql: str) -> CheckedQuery:
         _check_functions(tree)
         tables = _tables(tree)
         _name_columns_as_postgres(tree)
+        _bound_string_growth(tree)
         return CheckedQuery(tree.sql(dialect="duckdb"), tuple(dict.fromkeys(tables)))
     except RecursionError:  # deep without parentheses (CASE in CASE, long operator chains): too deep all the same
         raise _invalid("Query is nested too deeply.") from None
@@ -153,6 +154,21 @@ def _tables(tree: exp.Expression) -> list[str]:
         table.set("this", exp.to_identifier(table.name, quoted=True))
         table.set("db", exp.to_identifier(SCHEMA))
     return [t.name for t in real]
+
+
+def _bound_string_growth(tree: exp.Expression) -> None:
+    """``repeat``/``lpad``/``rpad`` make one value as long as they are told: past ``MAX_VALUE_CHARS`` the query
+    fails (DuckDB's ``error()``) before DuckDB builds a vector of 2048 such values."""
+    cap = limits.SQL_MAX_VALUE_CHARS
+    for node in list(tree.find_all(exp.Repeat, exp.Pad)):
+        key = "times" if isinstance(node, exp.Repeat) else "expression"
+        count = node.args[key]
+        size = exp.Mul(this=exp.Anonymous(this="length", expressions=[node.this.copy()]), expression=count.copy()) \
+            if isinstance(node, exp.Repeat) else count.copy()
+        name = "repeat" if isinstance(node, exp.Repeat) else "lpad" if node.args.get("is_left") else "rpad"
+        fail = exp.Anonymous(this="error", expressions=[exp.Literal.string(f"{name} longer than {cap} characters")])
+        node.set(key, exp.Case(ifs=[exp.If(this=exp.GT(this=size, expression=exp.Literal.number(cap)), true=fail)],
+                               default=count.copy()))
 
 
 def _is_system(name: str) -> bool:

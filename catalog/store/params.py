@@ -12,7 +12,7 @@ from catalog.errors import ValidationError
 _TRUE = {"true", "1", "yes", "on"}
 INT_MAX = 2**31 - 1
 # Keys that name one object: a list or an object there is a caller's mistake, never a query.
-SCALAR_KEYS = ("id", "name_or_id", "resource_id", "package_id", "sql", "owner_org", "user", "object", "group")
+SCALAR_KEYS = ("id", "name", "name_or_id", "resource_id", "package_id", "sql", "owner_org", "user", "object", "group")
 
 
 def as_bool(value: Any, default: bool = False) -> bool:

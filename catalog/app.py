@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from catalog.store import open_store
 log = logging.getLogger(__name__)
 JSON_TYPE = "application/json;charset=utf-8"
 MAX_BODY = 10 << 20  # bytes of one request body (CKAN's ckan.max_resource_size is 10 MB too): more is a 413
+_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]{0,63}")  # JSONP: a function name, never script
 MAX_JSON_DEPTH = 32  # nesting of a JSON body: no CKAN action reads anything deeper than a few levels
 
 
@@ -74,6 +76,9 @@ async def _action_endpoint(request: Request) -> Response:
         return _json("Bad request - JSON Error: Invalid request. Please use POST method for your request", 400)
     callback = request.query_params.get("callback") if request.method == "GET" else None
     context = context_for(request, anonymous=callback is not None)  # JSONP runs as anonymous, like CKAN
+    if callback is not None and not _CALLBACK.fullmatch(callback):
+        return _json(_error(context, name, ValidationError({"callback": [
+            "Must be a JavaScript name: ^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$"]}))[1], 409)
     try:
         data = await _request_data(request)
     except _BadRequest as e:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -29,6 +32,9 @@ from catalog.store import open_store
 
 log = logging.getLogger(__name__)
 JSON_TYPE = "application/json;charset=utf-8"
+MAX_BODY = 10 << 20  # bytes of one request body (CKAN's ckan.max_resource_size is 10 MB too): more is a 413
+_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]{0,63}")  # JSONP: a function name, never script
+MAX_JSON_DEPTH = 32  # nesting of a JSON body: no CKAN action reads anything deeper than a few levels
 
 
 def create_app(home: Path, site_url: str) -> Starlette:
@@ -50,7 +56,8 @@ def create_app(home: Path, site_url: str) -> Starlette:
         Route("/api/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api", _api_version), Route("/api/3", _api_version),
         *web.routes(),  # pages, downloads, DCAT, /metrics (catalog/web/)
-    ], middleware=web.middleware(Path(home)))  # web UI: the signed session cookie of /user/login
+    ], middleware=[Middleware(_Gzip), Middleware(_BodyLimit, limit=MAX_BODY),
+                   *web.middleware(Path(home))])  # web UI: the signed session cookie of /user/login
     app.state.store, app.state.home, app.state.site_url = store, Path(home), site_url.rstrip("/")
     return app
 
@@ -68,13 +75,18 @@ async def _action_endpoint(request: Request) -> Response:
     if request.method == "GET" and not entry.side_effect_free:
         return _json("Bad request - JSON Error: Invalid request. Please use POST method for your request", 400)
     callback = request.query_params.get("callback") if request.method == "GET" else None
+    context = context_for(request, anonymous=callback is not None)  # JSONP runs as anonymous, like CKAN
+    if callback is not None and not _CALLBACK.fullmatch(callback):
+        return _json(_error(context, name, ValidationError({"callback": [
+            "Must be a JavaScript name: ^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$"]}))[1], 409)
     try:
         data = await _request_data(request)
     except _BadRequest as e:
         return _json(str(e), 400)
+    except ValidationError as exc:
+        return _json(_error(context, name, exc)[1], 409)
     data.pop("callback", None)
     data.pop("_", None)  # jQuery's cache buster
-    context = context_for(request, anonymous=callback is not None)  # JSONP runs as anonymous, like CKAN
     try:
         result = await run_in_threadpool(get_action(name), context, data)
         status, body = 200, {"help": _help(context, name), "success": True, "result": result}
@@ -137,13 +149,110 @@ def _parse_json(body: bytes) -> dict:
         return {}
     try:
         data = json.loads(body)
+    except RecursionError:  # the C decoder's own guard: far deeper than MAX_JSON_DEPTH
+        raise ValidationError({"__body": [f"JSON nested deeper than {MAX_JSON_DEPTH} levels"]}) from None
     except ValueError:
         raise _BadRequest("Bad request - JSON Error: Error decoding JSON data. Error: <BadRequest '400: Bad Request'> "
                           "JSON data extracted from the request: {}") from None
     if not isinstance(data, dict):
-        raise _BadRequest(f"Bad request - JSON Error: Request data JSON decoded to {data!r} but it needs to be a "
-                          "dictionary.")
+        raise _BadRequest(f"Bad request - JSON Error: Request data JSON decoded to {_short(data)} but it needs to "
+                          "be a dictionary.")
+    deep = [key for key, value in data.items() if _depth(value) >= MAX_JSON_DEPTH]
+    if deep:
+        raise ValidationError({key: [f"JSON nested deeper than {MAX_JSON_DEPTH} levels"] for key in deep})
     return data
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (0 for a scalar), walked without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            level += 1
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                break
+            stack.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class _Gzip:
+    """gzip for HTML, JSON, CSV, GeoJSON, RDF … when the client accepts it; never for files that are compressed
+    already (Parquet, images) nor for range requests (a byte range of a compressed body means nothing)."""
+
+    _SKIP = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/vnd.apache.parquet", "application/octet-stream",
+             "image/*")
+
+    def __init__(self, app):
+        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, exclude_content_types=self._SKIP)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and any(k == b"range" for k, _ in scope.get("headers") or []):
+            return await self.app(scope, receive, send)
+        return await self.gzip(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413: by Content-Length up front, and while streaming
+    (chunked bodies have none), before anything buffers them."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > self.limit:
+            return await _too_large(scope, send, self.limit)
+        received, started = 0, False
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge()
+            return message
+
+        async def watching_send(message):
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watching_send)
+        except _TooLarge:
+            if started:
+                raise
+            await _too_large(scope, send, self.limit)
+
+
+async def _too_large(scope, send, limit: int) -> None:
+    path = scope.get("path", "")
+    message = f"Request body is larger than {limit} bytes"
+    if "/action/" in path:
+        site = scope["app"].state.site_url if "app" in scope else ""
+        body = {"help": f"{site}/api/3/action/help_show?name={path.rsplit('/', 1)[-1]}",
+                "error": {"__type": "Request Entity Too Large", "message": message}, "success": False}
+        response = _json(body, 413)
+    else:
+        response = Response(message, status_code=413, media_type="text/plain;charset=utf-8")
+    await response(scope, _discard, send)
+
+
+async def _discard():
+    return {"type": "http.disconnect"}
 
 
 def _multidict(items) -> dict[str, Any]:

@@ -51,7 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the catalog / カタログを公開")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8080)
-    s.add_argument("--site-url", default=None)
+    s.add_argument("--site-url", default=None, help="public address of the catalog (default $OPENDATA_SITE_URL, "
+                   "else http://HOST:PORT)")
+    s.add_argument("--workers", type=int, default=1, help="server processes over the same data home / プロセス数")
+    s.add_argument("--proxy-headers", action="store_true",
+                   help="trust X-Forwarded-Proto/-For from --forwarded-allow-ips (behind a reverse proxy)")
+    s.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                   help="comma-separated proxy addresses whose X-Forwarded-* headers are trusted")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("metrics", help="publication rates / 公開率")
@@ -168,12 +174,22 @@ def cmd_inspect(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
+    site = args.site_url or os.environ.get("OPENDATA_SITE_URL") or f"http://{args.host}:{args.port}"
+    # The workers are separate processes: they build their app from these two variables (serve_app).
+    os.environ["OPENDATA_HOME"], os.environ["OPENDATA_SITE_URL"] = str(resolve_home()), site
+    console.print(f"カタログ / catalog: {site}  (Ctrl-C で停止 / to stop)")
+    uvicorn.run("pipelines.cli:serve_app", factory=True, host=args.host, port=args.port, log_level="warning",
+                workers=max(int(getattr(args, "workers", 1) or 1), 1),
+                proxy_headers=bool(getattr(args, "proxy_headers", False)),
+                forwarded_allow_ips=getattr(args, "forwarded_allow_ips", None) or "127.0.0.1")
+    return 0
+
+
+def serve_app():
+    """The ASGI app of ``opendata serve`` (an import string, so that ``--workers N`` can start N processes)."""
     from catalog.app import create_app
 
-    site = args.site_url or f"http://{args.host}:{args.port}"
-    console.print(f"カタログ / catalog: {site}  (Ctrl-C で停止 / to stop)")
-    uvicorn.run(create_app(resolve_home(), site), host=args.host, port=args.port, log_level="warning")
-    return 0
+    return create_app(resolve_home(), os.environ.get("OPENDATA_SITE_URL") or "http://127.0.0.1:8080")
 
 
 def cmd_demo(args) -> int:
@@ -185,7 +201,7 @@ def cmd_demo(args) -> int:
         cmd_metrics(argparse.Namespace(publisher=None, by=by, format="table", ckan=None, datasets_dir=None))
     if args.no_serve:
         return rc
-    return cmd_serve(argparse.Namespace(host=args.host, port=args.port, site_url=None))
+    return cmd_serve(argparse.Namespace(host=args.host, port=args.port, site_url=None, workers=1))
 
 
 def _drop_demo_updates(home: Path) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 
 from catalog.context import Context
 from catalog.errors import NotAuthorized
+from catalog.store.params import require_scalars
 
 MODULES = ("get", "create", "update", "patch", "delete", "datastore", "metrics")
 # Outside get.py an action is GET-able if it says so or is named like a read (CKAN's side_effect_free).
@@ -94,6 +95,7 @@ def _wrap(entry: Registered) -> Action:
     @functools.wraps(entry.function)
     def action(context: Context, data_dict: dict | None = None) -> Any:
         data_dict = dict(data_dict or {})  # actions may pop keys without touching the caller's dict
+        require_scalars(data_dict)  # {"id": [...]} is a 409, before any auth function looks the object up
         if not context.ignore_auth:
             check_access(entry.name, context, data_dict)
         return entry.function(context, data_dict)

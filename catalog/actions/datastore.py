@@ -99,7 +99,8 @@ def datastore_search_sql(context: Context, data_dict: dict) -> dict:
     for resource_id in checked.tables:
         _table(context, resource_id, None)
     wrapped = f"SELECT * FROM ({checked.sql}) AS blah LIMIT {_ds.limits.ROWS_MAX + 1}"
-    columns, rows = _run(wrapped, [], register=None, slow="Query took too long")
+    columns, rows = _run(wrapped, [], register=None, slow="Query took too long",
+                         max_bytes=_ds.limits.RESULT_MAX_BYTES)
     result: dict = {"sql": sql}
     if len(rows) > _ds.limits.ROWS_MAX:
         result["records_truncated"] = True
@@ -164,11 +165,15 @@ def _sibling_parquet(context: Context, resource: dict, csv_path: Path) -> Path |
     return None
 
 
-def _run(sql: str, params: list, *, register, slow: str) -> tuple[list[tuple[str, str]], list[tuple]]:
+def _run(sql: str, params: list, *, register, slow: str,
+         max_bytes: int | None = None) -> tuple[list[tuple[str, str]], list[tuple]]:
     try:
-        return _ds.engine().execute(sql, params, register=register)
+        return _ds.engine().execute(sql, params, register=register, max_bytes=max_bytes)
     except _ds.QueryTimeout:
         raise ValidationError({"query": [slow]}) from None
+    except _ds.ResultTooLarge:
+        raise ValidationError({"query": [f"Result is larger than {max_bytes} bytes; select fewer rows or "
+                                         "columns"]}) from None
     except duckdb.Error as exc:  # a bad filter value, an unknown column in SQL: the caller's query, not us
         raise ValidationError({"query": [str(exc).split("\n\n")[0]]}) from None
 

@@ -7,8 +7,8 @@ behind ``q``), ``query`` (``datastore_search`` parameters → SQL or Arrow pages
 the write API owns: create, upsert, delete).
 """
 from catalog.datastore import files, limits, query, results, sql, write
-from catalog.datastore.db import (INTERNAL_PREFIX, SCHEMA, Engine, QueryTimeout, Table, engine, native_type, pg_type,
-                                  quote, table_ref)
+from catalog.datastore.db import (INTERNAL_PREFIX, SCHEMA, Engine, QueryTimeout, ResultTooLarge, Table, engine,
+                                  native_type, pg_type, quote, table_ref)
 
-__all__ = ["INTERNAL_PREFIX", "SCHEMA", "Engine", "QueryTimeout", "Table", "engine", "files", "limits", "native_type",
-           "pg_type", "query", "quote", "results", "sql", "table_ref", "write"]
+__all__ = ["INTERNAL_PREFIX", "SCHEMA", "Engine", "QueryTimeout", "ResultTooLarge", "Table", "engine", "files",
+           "limits", "native_type", "pg_type", "query", "quote", "results", "sql", "table_ref", "write"]

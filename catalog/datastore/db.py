@@ -59,6 +59,10 @@ class QueryTimeout(Exception):
     """The query ran longer than its time limit and was interrupted."""
 
 
+class ResultTooLarge(Exception):
+    """The answer grew past its byte limit while it was fetched (the rest is never read)."""
+
+
 def pg_type(duckdb_type: str) -> str:
     """The PostgreSQL type name CKAN would report for a DuckDB column type (``INTEGER`` -> ``int4``)."""
     t = duckdb_type.upper()
@@ -137,20 +141,25 @@ class Engine:
             return sum(t.nbytes for t in self._tables.values())
 
     def execute(self, sql: str, params: Sequence = (), *, timeout: float | None = None,
-                register: dict[str, pa.Table] | None = None) -> tuple[list[tuple[str, str]], list[tuple]]:
+                register: dict[str, pa.Table] | None = None,
+                max_bytes: int | None = None) -> tuple[list[tuple[str, str]], list[tuple]]:
         """Run one statement on a fresh cursor; returns ([(column, DuckDB type)], rows).
 
         A watchdog thread interrupts the cursor after ``timeout`` seconds (-> ``QueryTimeout``). ``register``
-        names Arrow tables visible to this cursor only (the ``q`` matches of one request).
+        names Arrow tables visible to this cursor only (the ``q`` matches of one request). With ``max_bytes``
+        the rows are streamed in chunks and the fetch stops (-> ``ResultTooLarge``) once their text passes it.
         """
+        seconds = limits.QUERY_TIMEOUT if timeout is None else timeout
+        deadline = time.monotonic() + seconds
         cur = self._db.cursor()
         try:
             for name, value in (register or {}).items():
                 cur.register(name, value)
-            with _watchdog().watch(cur, limits.QUERY_TIMEOUT if timeout is None else timeout):
+            with _watchdog().watch(cur, seconds):
                 result = cur.execute(sql, list(params))
                 columns = [(d[0], str(d[1])) for d in result.description]
-                return columns, result.fetchall()
+                rows = result.fetchall() if max_bytes is None else _fetch_bounded(result, max_bytes, deadline)
+                return columns, rows
         except duckdb.InterruptException as exc:
             raise QueryTimeout(str(exc)) from exc
         finally:
@@ -179,6 +188,21 @@ class Engine:
         while len(self._tables) > 1 and sum(t.nbytes for t in self._tables.values()) > self.max_bytes:
             old, _ = self._tables.popitem(last=False)
             self._db.cursor().execute(f"DROP TABLE IF EXISTS {table_ref(old)}")
+
+
+def _fetch_bounded(result, max_bytes: int, deadline: float) -> list[tuple]:
+    """All rows of ``result``, chunk by chunk, stopping at ``max_bytes`` (text and blobs by length, 8 bytes for
+    any other value) or at ``deadline`` (the watchdog cannot interrupt the Python side of a fetch)."""
+    rows: list[tuple] = []
+    size = 0
+    while chunk := result.fetchmany(64):
+        size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for row in chunk for v in row)
+        if size > max_bytes:
+            raise ResultTooLarge(f"more than {max_bytes} bytes")
+        if time.monotonic() > deadline:
+            raise QueryTimeout("time limit")
+        rows += chunk
+    return rows
 
 
 def _checkpoint(cur) -> None:

@@ -57,6 +57,8 @@ def parse(data_dict: dict, table: Table) -> Search:
     search = Search(table, echo, [], [], limit=echo["limit"], include_total=echo["include_total"],
                     records_format=echo["records_format"])
     search.offset = _natural(data_dict, "offset", 0)
+    if search.offset > limits.OFFSET_MAX:
+        raise ValidationError({"offset": [f"Must be at most {limits.OFFSET_MAX}"]})
     search.distinct = _bool(echo.get("distinct", False))
     if "distinct" in echo:
         echo["distinct"] = search.distinct
@@ -120,7 +122,17 @@ def _filters_value(echo: dict) -> dict:
     return filters
 
 
+def _check_q(q: Any, full_text: Any) -> None:
+    texts = [*(q.values() if isinstance(q, dict) else [q]), full_text]
+    texts = [t for t in texts if isinstance(t, str)]
+    if sum(len(t) for t in texts) > limits.Q_MAX_CHARS:
+        raise ValidationError({"q": [f"Must be at most {limits.Q_MAX_CHARS} characters"]})
+    if sum(len(t.split()) for t in texts) > limits.Q_MAX_WORDS:
+        raise ValidationError({"q": [f"Must be at most {limits.Q_MAX_WORDS} words"]})
+
+
 def _add_q(search: Search, q: Any, full_text: Any) -> None:
+    _check_q(q, full_text)
     types = search.table.types
     if isinstance(q, dict):
         for column, term in q.items():
@@ -159,6 +171,8 @@ def _literal(value: str) -> str:
 def _add_filters(search: Search, filters: dict) -> None:
     pg = search.table.types
     duck = {"_id": "INTEGER", **dict(search.table.columns)}
+    if sum(len(v) if isinstance(v, list) else 1 for v in filters.values()) > limits.FILTER_VALUES_MAX:
+        raise ValidationError({"filters": [f"Must be at most {limits.FILTER_VALUES_MAX} values"]})
     for column, value in filters.items():
         if column not in pg or isinstance(value, dict):
             raise ValidationError({"filters": [f'invalid value "{column}"']})
@@ -176,7 +190,7 @@ def _add_filters(search: Search, filters: dict) -> None:
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value or []]
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
 def _fields(search: Search, requested: Any) -> list[str]:
@@ -184,6 +198,8 @@ def _fields(search: Search, requested: Any) -> list[str]:
     if requested in (None, "", []):
         return available
     names = _as_list(requested)
+    if len(names) > limits.FIELDS_MAX:
+        raise ValidationError({"fields": [f"Must be at most {limits.FIELDS_MAX} fields"]})
     unknown = [n for n in names if n not in available]
     if unknown:
         raise ValidationError({"fields": [f'invalid value "{unknown[0]}"']})
@@ -196,7 +212,10 @@ def _sort(search: Search, requested: Any) -> list[str]:
             return ["ALL"]
         return (["_q.rank DESC"] if search.terms else []) + ["t._id"]
     out = []
-    for clause in _as_list(requested):
+    clauses = _as_list(requested)
+    if len(clauses) > limits.SORT_MAX:
+        raise ValidationError({"sort": [f"Must be at most {limits.SORT_MAX} fields"]})
+    for clause in clauses:
         match = _SORT.match(clause)
         name = match.group(1) if match else clause
         if len(name) > 1 and name[0] == name[-1] == '"':

@@ -21,10 +21,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.scope import traverse_scope
 
+from catalog.datastore import limits
 from catalog.datastore.db import SCHEMA
 from catalog.errors import NotAuthorized, ValidationError
 
-MAX_SQL_LENGTH = 20_000
 SYSTEM_PREFIXES = ("pg_", "duckdb_", "sqlite_", "pragma_", "information_schema")
 
 ALLOWED_FUNCTIONS = frozenset("""
@@ -68,13 +68,34 @@ def check(sql: str) -> CheckedQuery:
     """Parse and check ``sql``; raise ``ValidationError``/``NotAuthorized`` with CKAN's shapes."""
     if not isinstance(sql, str) or not sql.strip():
         raise ValidationError({"sql": ["Missing value"]})
-    if len(sql) > MAX_SQL_LENGTH:
-        raise _invalid(f"Query is longer than {MAX_SQL_LENGTH} characters.")
-    tree = _single_select(sql)
-    _check_functions(tree)
-    tables = _tables(tree)
-    _name_columns_as_postgres(tree)
-    return CheckedQuery(tree.sql(dialect="duckdb"), tuple(dict.fromkeys(tables)))
+    if len(sql) > limits.SQL_MAX_CHARS:
+        raise _invalid(f"Query is longer than {limits.SQL_MAX_CHARS} characters.")
+    if _nesting(sql) > limits.SQL_MAX_NESTING:
+        raise _invalid(f"Query is nested deeper than {limits.SQL_MAX_NESTING} parentheses.")
+    try:
+        tree = _single_select(sql)
+        _check_functions(tree)
+        tables = _tables(tree)
+        _name_columns_as_postgres(tree)
+        _bound_string_growth(tree)
+        return CheckedQuery(tree.sql(dialect="duckdb"), tuple(dict.fromkeys(tables)))
+    except RecursionError:  # deep without parentheses (CASE in CASE, long operator chains): too deep all the same
+        raise _invalid("Query is nested too deeply.") from None
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def _nesting(sql: str) -> int:
+    """The deepest parenthesis nesting outside quoted strings and identifiers."""
+    depth = deepest = 0
+    for char in _QUOTED.sub("", sql):
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
 
 
 def _invalid(message: str) -> ValidationError:
@@ -133,6 +154,21 @@ def _tables(tree: exp.Expression) -> list[str]:
         table.set("this", exp.to_identifier(table.name, quoted=True))
         table.set("db", exp.to_identifier(SCHEMA))
     return [t.name for t in real]
+
+
+def _bound_string_growth(tree: exp.Expression) -> None:
+    """``repeat``/``lpad``/``rpad`` make one value as long as they are told: past ``MAX_VALUE_CHARS`` the query
+    fails (DuckDB's ``error()``) before DuckDB builds a vector of 2048 such values."""
+    cap = limits.SQL_MAX_VALUE_CHARS
+    for node in list(tree.find_all(exp.Repeat, exp.Pad)):
+        key = "times" if isinstance(node, exp.Repeat) else "expression"
+        count = node.args[key]
+        size = exp.Mul(this=exp.Anonymous(this="length", expressions=[node.this.copy()]), expression=count.copy()) \
+            if isinstance(node, exp.Repeat) else count.copy()
+        name = "repeat" if isinstance(node, exp.Repeat) else "lpad" if node.args.get("is_left") else "rpad"
+        fail = exp.Anonymous(this="error", expressions=[exp.Literal.string(f"{name} longer than {cap} characters")])
+        node.set(key, exp.Case(ifs=[exp.If(this=exp.GT(this=size, expression=exp.Literal.number(cap)), true=fail)],
+                               default=count.copy()))
 
 
 def _is_system(name: str) -> bool:

@@ -20,6 +20,10 @@ from catalog.store.params import as_bool, as_int
 
 DEFAULT_SORT = "score desc, metadata_modified desc"
 ROWS_MAX = 1000
+# Caps on the query text (parsing and planning cost grows with it): longer is a 400 Search Query Error.
+Q_MAX_CHARS = 10_000   # q, and each fq: a harvester's fq of 100 ids is ~4,000
+FQ_MAX = 100           # filters in fq + fq_list
+SORT_MAX = 10          # sort fields
 ALLOWED = {"q", "fq", "fq_list", "sort", "rows", "start", "facet", "facet.field", "facet.limit", "facet.mincount",
            "fl", "include_private", "include_drafts", "include_deleted", "use_default_schema", "qf", "wt", "bf",
            "boost", "tie", "defType", "mm", "df", "facet.sort", "facet.range", "q.op", "include_plugin_data"}
@@ -74,14 +78,29 @@ def parse_params(data: dict) -> Params:
         raise ValidationError(errors)
     fq = data.get("fq") or ""
     fq_list = data.get("fq_list") or []
+    if not isinstance(fq_list, (str, list)):
+        fq_list = [fq_list]
     filters = [f for f in [fq, *([fq_list] if isinstance(fq_list, str) else fq_list)] if f and str(f).strip()]
     facet_on = as_bool(data.get("facet"), True)
-    return Params(q=str(data.get("q") or "").strip(), filters=[str(f) for f in filters],
-                  sort=str(data.get("sort") or DEFAULT_SORT).strip(), rows=min(rows, ROWS_MAX), start=start,
+    q, sort = str(data.get("q") or "").strip(), str(data.get("sort") or DEFAULT_SORT).strip()
+    _check_sizes(q, [str(f) for f in filters], sort)
+    return Params(q=q, filters=[str(f) for f in filters],
+                  sort=sort, rows=min(rows, ROWS_MAX), start=start,
                   facet_fields=facet_fields if facet_on else [], facet_limit=limit,
                   facet_mincount=max(mincount, 1), fl=_fl(data.get("fl")),
                   include_private=as_bool(data.get("include_private")),
                   include_drafts=as_bool(data.get("include_drafts")))
+
+
+def _check_sizes(q: str, filters: list[str], sort: str) -> None:
+    if len(q) > Q_MAX_CHARS:
+        raise SearchQueryError(f"q is longer than {Q_MAX_CHARS} characters")
+    if len(filters) > FQ_MAX:
+        raise SearchQueryError(f"more than {FQ_MAX} filters in fq and fq_list")
+    if any(len(f) > Q_MAX_CHARS for f in filters):
+        raise SearchQueryError(f"fq is longer than {Q_MAX_CHARS} characters")
+    if len(sort) > Q_MAX_CHARS or sort.count(",") >= SORT_MAX:
+        raise SearchQueryError(f"more than {SORT_MAX} sort fields")
 
 
 def _facet_fields(value, errors: dict) -> list[str]:

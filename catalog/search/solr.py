@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog.errors import SearchError
+from catalog.errors import SearchError, SearchQueryError
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,17 @@ def has_field(text: str) -> bool:
     return ":" in text
 
 
+MAX_DEPTH = 64  # levels of groups and NOT/+/- prefixes (a parenthesis counts two): deeper is a 400
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], text: str):
-        self.tokens, self.text, self.pos = tokens, text, 0
+        self.tokens, self.text, self.pos, self.depth = tokens, text, 0, 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise SearchQueryError(f"query nested deeper than {MAX_DEPTH} levels")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -94,6 +102,7 @@ class _Parser:
         return tok
 
     def expression(self, field: str | None) -> object:
+        self.deeper()
         nodes = []
         while (tok := self.peek()) is not None and tok[0] != "rparen":
             if tok in (("word", "AND"), ("and", "&&")):
@@ -102,6 +111,7 @@ class _Parser:
             nodes.append(self.disjunction(field))
         if not nodes:
             raise SearchError(f"Cannot parse '{self.text}': empty expression")
+        self.depth -= 1
         return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
 
     def disjunction(self, field: str | None) -> object:
@@ -112,6 +122,13 @@ class _Parser:
         return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
     def unary(self, field: str | None) -> object:
+        self.deeper()
+        try:
+            return self._unary(field)
+        finally:
+            self.depth -= 1
+
+    def _unary(self, field: str | None) -> object:
         kind, value = self.peek() or ("", "")
         if (kind, value) in (("word", "NOT"), ("word", "!")):
             self.take()

@@ -119,7 +119,7 @@ def list_groups(context, *, is_org: bool, sort: str, q: str | None, names, all_f
         needle = str(q).lower()
         rows = [r for r in rows if any(needle in (r[k] or "").lower() for k in ("name", "title", "description"))]
     if names:
-        wanted = set(names if isinstance(names, list) else str(names).split(","))
+        wanted = set(map(str, names) if isinstance(names, list) else str(names).split(","))
         rows = [r for r in rows if r["name"] in wanted]
     counts = package_counts(context)
     key = {"name": lambda r: r["name"], "lower(title)": lambda r: ((r["title"] or r["name"]).lower(), r["name"]),

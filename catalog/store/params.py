@@ -1,4 +1,8 @@
-"""Reading request parameters the way CKAN's validators do: query strings give strings, JSON gives real types."""
+"""Reading request parameters the way CKAN's validators do: query strings give strings, JSON gives real types.
+
+Every number read here is bounded (``INT_MAX``, PostgreSQL's ``integer``, as CKAN's columns are): a value past it
+is a 409 naming the field, never an overflow deep in SQLite or numpy.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +10,9 @@ from typing import Any
 from catalog.errors import ValidationError
 
 _TRUE = {"true", "1", "yes", "on"}
+INT_MAX = 2**31 - 1
+# Keys that name one object: a list or an object there is a caller's mistake, never a query.
+SCALAR_KEYS = ("id", "name", "name_or_id", "resource_id", "package_id", "sql", "owner_org", "user", "object", "group")
 
 
 def as_bool(value: Any, default: bool = False) -> bool:
@@ -14,18 +21,22 @@ def as_bool(value: Any, default: bool = False) -> bool:
     return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
 
 
-def as_int(data: dict, key: str, default: int | None, errors: dict, *, natural: bool = True) -> int | None:
-    """``data[key]`` as an int, recording CKAN's messages in ``errors`` when it is not one."""
+def as_int(data: dict, key: str, default: int | None, errors: dict, *, natural: bool = True,
+           maximum: int = INT_MAX) -> int | None:
+    """``data[key]`` as an int, recording CKAN's messages in ``errors`` when it is not one or is out of range."""
     value = data.get(key)
     if value is None or value == "":
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf")), JSON's Infinity
         errors[key] = ["Invalid integer", "Please enter an integer value"]
         return default
     if natural and number < 0:
         errors[key] = ["Must be a natural number"]
+    elif abs(number) > maximum:
+        errors[key] = [f"Must be at most {maximum}"]
+        return default
     return number
 
 
@@ -41,3 +52,10 @@ def limit_offset(data_dict: dict, default_limit: int | None) -> tuple[int | None
     if errors:
         raise ValidationError(errors)
     return limit, offset
+
+
+def require_scalars(data_dict: dict, keys: tuple[str, ...] = SCALAR_KEYS) -> None:
+    """ValidationError when a key that names one object holds a list or an object (``{"id": ["a", "b"]}``)."""
+    errors = {key: ["Must be a string"] for key in keys if isinstance(data_dict.get(key), (list, dict))}
+    if errors:
+        raise ValidationError(errors)

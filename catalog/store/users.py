@@ -95,6 +95,23 @@ def revoke_token(store: Store, token: str | None = None, jti: str | None = None)
         return conn.execute("DELETE FROM token WHERE id = ?", (jti,)).rowcount
 
 
+def token_id(store: Store, token: str) -> str | None:
+    """The id of an API token (what a web session remembers instead of the token), or None."""
+    row = store.one("SELECT id FROM token WHERE sha256 = ?", (_digest(token),))
+    return row["id"] if row else None
+
+
+def token_alive(store: Store, token_id: str, user_id: str) -> bool:
+    """True while the token ``token_id`` exists and belongs to ``user_id`` (revoking deletes it)."""
+    return store.one("SELECT 1 FROM token WHERE id = ? AND user = ?", (token_id, user_id)) is not None
+
+
+def grants(store: Store, user: dict) -> str:
+    """A fingerprint of what a user may do (sysadmin, roles per organization): a session ends when it changes."""
+    roles = sorted(groups_of(store, user).items())
+    return hashlib.sha256(repr((bool(user.get("sysadmin")), roles)).encode()).hexdigest()[:32]
+
+
 def token_owner(store: Store, token: str | None = None, jti: str | None = None) -> str | None:
     row = store.one("SELECT user FROM token WHERE sha256 = ? OR id = ?", (_digest(token or ""), jti or ""))
     return row["user"] if row else None

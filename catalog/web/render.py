@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from catalog.web.security import CSRF_FIELD, csrf_token
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -62,7 +64,7 @@ def html(request: Request, template: str, page: Any, *, status: int = 200, user:
         u=lambda p, q=None: _url(p, lang, q), i18n=i18n, json_url=alternate, switch_url=switch, user=user,
         login_url=i18n.localize("/user/login", lang) + "?next=" + quote(path + (f"?{query}" if query else ""), safe="/"),
         logout_url=i18n.localize("/user/logout", lang), current=path, tile_url=tile_url(),
-        tile_attribution=TILE_ATTRIBUTION, **(extra or {}))
+        tile_attribution=TILE_ATTRIBUTION, csrf=lambda: csrf_token(request), csrf_field=CSRF_FIELD, **(extra or {}))
     headers = {"link": f'<{alternate}>; rel="alternate"; type="application/json"'}
     return HTMLResponse(body, status_code=status, headers=headers)
 

@@ -19,13 +19,16 @@ from catalog.store import users
 from catalog.caller import context_for
 from catalog.context import Context
 from catalog.errors import NotFound
+from catalog.web.render import tile_url
+from catalog.web.security import SecurityHeaders
 
 COOKIE = "opendata_session"
-MAX_AGE = 8 * 3600                     # a working day; a revoked token cannot reach further than that
+MAX_AGE = 8 * 3600                     # a working day; revoking the token ends the session at once
 
 
 def middleware(home: Path) -> list[Middleware]:
-    return [Middleware(SessionMiddleware, secret_key=secret(Path(home)), session_cookie=COOKIE, max_age=MAX_AGE,
+    return [Middleware(SecurityHeaders, tile_url=tile_url),
+            Middleware(SessionMiddleware, secret_key=secret(Path(home)), session_cookie=COOKIE, max_age=MAX_AGE,
                        same_site="lax", https_only=False)]
 
 
@@ -59,7 +62,11 @@ def web_context(request: Request) -> Context:
     except NotFound:                   # deleted since sign-in
         request.session.clear()
         return context
-    if user.get("state") != "active":
+    # The session lives only as long as what it was made from: the token (revoked = deleted), an active user,
+    # and the same rights (a demoted user signs in again). Checked on every request, so it ends at the next one.
+    if (user.get("state") != "active" or not users.token_alive(context.store, request.session.get("token", ""), user["id"])
+            or request.session.get("grants") != users.grants(context.store, user)):
+        request.session.clear()
         return context
     return Context(store=context.store, site_url=context.site_url, home=context.home, user=user)
 
@@ -72,6 +79,8 @@ def sign_in(request: Request, name: str, token: str) -> dict | None:
         return None
     request.session.clear()            # a fresh session on every sign-in (no fixation)
     request.session["user"] = user["id"]
+    request.session["token"] = users.token_id(store, token.strip())
+    request.session["grants"] = users.grants(store, user)
     return user
 
 

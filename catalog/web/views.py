@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from catalog.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
-from catalog.web import charts, endpoints, i18n, render, session
+from catalog.web import charts, endpoints, i18n, render, security, session
 from catalog.web.contexts import dashboard
 from catalog.web.page import PageRequest
 
@@ -78,8 +78,15 @@ async def login(request: Request) -> Response:
     failed = False
     if request.method == "POST":
         form = await request.form()
-        user = await run_in_threadpool(session.sign_in, request, str(form.get("username", "")),
-                                       str(form.get("token", "")))
+        if not security.csrf_ok(request, form):
+            return render.error(request, 403, as_json=False, user=None, message=i18n.t(lang, "csrf_failed"))
+        name = str(form.get("username", ""))
+        wait = security.login_limits(request.app).wait(request.client.host if request.client else "", name)
+        if wait:
+            response = render.error(request, 429, as_json=False, user=None, message=i18n.t(lang, "too_many_logins"))
+            response.headers["Retry-After"] = str(wait)
+            return response
+        user = await run_in_threadpool(session.sign_in, request, name, str(form.get("token", "")))
         if user is not None:
             return RedirectResponse(session.safe_next(str(form.get("next", "")), next_url), status_code=303)
         failed = True
@@ -89,5 +96,8 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
+    lang = i18n.lang_of(request.url.path)
+    if not security.csrf_ok(request, await request.form()):
+        return render.error(request, 403, as_json=False, user=None, message=i18n.t(lang, "csrf_failed"))
     session.sign_out(request)
-    return RedirectResponse(i18n.localize("/", i18n.lang_of(request.url.path)), status_code=303)
+    return RedirectResponse(i18n.localize("/", lang), status_code=303)

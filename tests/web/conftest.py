@@ -2,6 +2,7 @@
 browser tests — a real uvicorn server on 127.0.0.1 serving the same data home."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 import warnings
@@ -40,8 +41,14 @@ def client(app, seeded):
         yield test_client
 
 
+def csrf(client, lang: str = "") -> dict[str, str]:
+    """The CSRF field of the client's session, as the sign-in page's form carries it."""
+    page = client.get(f"{lang}/user/login").text
+    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+
+
 def sign_in(client, name: str, token: str, lang: str = "") -> None:
-    r = client.post(f"{lang}/user/login", data={"username": name, "token": token, "next": "/"},
+    r = client.post(f"{lang}/user/login", data={"username": name, "token": token, "next": "/", **csrf(client, lang)},
                     follow_redirects=False)
     assert r.status_code == 303, r.text
 

@@ -1,7 +1,7 @@
 """Internal (庁内限定) datasets: visible only to signed-in users with a role in their organization; the sign-in."""
 from __future__ import annotations
 
-from tests.web.conftest import sign_in
+from tests.web.conftest import csrf, sign_in
 
 INTERNAL = "koto-staff-contacts"
 
@@ -48,16 +48,17 @@ def test_api_token_header_works_on_pages_too(client, seeded):
 
 
 def test_login_rejects_wrong_credentials_and_logout_ends_the_session(client, seeded):
-    r = client.post("/user/login", data={"username": seeded.member, "token": seeded.outsider_token})
+    r = client.post("/user/login", data={"username": seeded.member, "token": seeded.outsider_token,
+                                         **csrf(client)})
     assert r.status_code == 400 and "正しくありません" in r.text and 'role="alert"' in r.text
-    r = client.post("/en/user/login", data={"username": seeded.member, "token": "nope"})
+    r = client.post("/en/user/login", data={"username": seeded.member, "token": "nope", **csrf(client, "/en")})
     assert r.status_code == 400 and "Wrong user name or API token" in r.text
     r = client.post("/user/login", data={"username": seeded.member, "token": seeded.member_token,
-                                         "next": f"/dataset/{INTERNAL}"}, follow_redirects=False)
+                                         "next": f"/dataset/{INTERNAL}", **csrf(client)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/dataset/{INTERNAL}"
     assert "httponly" in r.headers["set-cookie"].lower() and "samesite=lax" in r.headers["set-cookie"].lower()
     assert client.get(f"/dataset/{INTERNAL}").status_code == 200
-    r = client.post("/user/logout", follow_redirects=False)
+    r = client.post("/user/logout", data=csrf(client), follow_redirects=False)
     assert r.status_code == 303
     assert client.get(f"/dataset/{INTERNAL}").status_code == 403
 
@@ -65,7 +66,7 @@ def test_login_rejects_wrong_credentials_and_logout_ends_the_session(client, see
 def test_login_never_redirects_off_site(client, seeded):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil"):
         r = client.post("/user/login", data={"username": seeded.member, "token": seeded.member_token,
-                                             "next": target}, follow_redirects=False)
+                                             "next": target, **csrf(client)}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/"
 
 

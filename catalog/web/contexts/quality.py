@@ -6,6 +6,11 @@ line number the findings cite). Access follows ``package_show`` under the caller
 read reports of versions that never reached the catalog (blocked by an error).
 
 Columns with a personal-data finding are never shown raw: their cells are replaced by a mask.
+
+A version the gate did not release (blocked: errors, or a partial report, and not the published version) may hold
+the very rows the personal-data gate stopped: its findings in full and its failing rows are shown only to members
+of the publishing organization and to sysadmins. Everyone else sees that the version was blocked and the finding
+types with their counts, without any cell value (no examples, no rows, no messages that could quote a cell).
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import pyarrow.parquet as pq
 
 from catalog.errors import NotFound
 from catalog.metrics.measures import extras
+from catalog.store import users
 from catalog.web.page import PageRequest
 
 MAX_ROWS = 200
@@ -51,6 +57,8 @@ class QualityPage:
     warning_count: int
     findings: list[dict]
     failing_rows: FailingRows | None
+    blocked: bool = False                 # the gate did not release this version
+    restricted: bool = False              # blocked, and the caller may see only finding types and counts
 
 
 def build(req: PageRequest) -> QualityPage:
@@ -62,14 +70,36 @@ def build(req: PageRequest) -> QualityPage:
         raise NotFound(f"No quality report for {name}")
     report = _read_report(req.context.home, name, version)
     findings = report.get("findings", [])
+    blocked = bool(report) and version != current and (not report.get("valid") or bool(report.get("partial")))
+    restricted = blocked and not _may_see_blocked(req, pkg)
+    stats = report.get("stats", {})
     return QualityPage(
         lang=req.lang, name=name, title=(pkg or {}).get("title") or name,
         dataset_url=req.url(f"/dataset/{name}") if pkg else None, version=version, current_version=current,
         versions=_versions(req, name), found=bool(report), valid=bool(report.get("valid")),
-        partial=bool(report.get("partial")), stats=report.get("stats", {}),
+        partial=bool(report.get("partial")), stats={"rows": stats["rows"]} if restricted and "rows" in stats else
+        ({} if restricted else stats),
         error_count=int(report.get("error_count", 0)), warning_count=int(report.get("warning_count", 0)),
-        findings=[_finding(f) for f in findings],
-        failing_rows=failing_rows(req.context.home / "std" / name / f"{version}.parquet", findings))
+        findings=[_summary(f) if restricted else _finding(f) for f in findings],
+        failing_rows=None if restricted else failing_rows(req.context.home / "std" / name / f"{version}.parquet",
+                                                          findings),
+        blocked=blocked, restricted=restricted)
+
+
+def _may_see_blocked(req: PageRequest, pkg: dict | None) -> bool:
+    """Sysadmins, and members (any role) of the organization that publishes the dataset."""
+    if req.context.is_sysadmin:
+        return True
+    return bool(pkg and pkg.get("owner_org")) and users.has_role(req.context.store, req.context.user,
+                                                                 pkg["owner_org"], "member")
+
+
+def _summary(f: dict) -> dict:
+    """A finding without anything that could carry a cell value: type, severity, family, column and count."""
+    rows = f.get("rows") or []
+    return {"type": f.get("type", ""), "severity": f.get("severity", ""), "family": f.get("family", ""),
+            "column": f.get("column") or "", "rows": [], "count": int(f.get("count") or len(rows)),
+            "message_ja": "", "message_en": "", "examples": []}
 
 
 def _package(req: PageRequest, name: str) -> dict | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from quality.standards import Standard, header_key, map_headers
+from quality.headers import map_headers
+from quality.standards import Standard, header_key
 
 LAT, LON = "緯度", "経度"
 PAIR_HEADERS = {header_key(h) for h in ("location", "緯度経度", "緯度・経度", "位置情報", "座標", "latlon", "latlng",

@@ -17,12 +17,8 @@ from pipelines.read.formats import detect_format
 from pipelines.read.records import RecordScanner
 from pipelines.read.sniff import sniff_csv
 from pipelines.read.table import csv_metadata, open_table
+from quality.headers import match_standard
 from quality.standards import header_key, load_standard
-
-try:                                   # written concurrently in quality/; inspect works without it
-    from quality.standards import match_standard
-except ImportError:                    # pragma: no cover
-    match_standard = None
 
 
 def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:

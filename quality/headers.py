@@ -66,10 +66,14 @@ def synonyms() -> dict[str, list[dict]]:
     return {col: [s if isinstance(s, dict) else {"name": s} for s in items] for col, items in data.items()}
 
 
-@functools.cache
-def _index(slug: str) -> dict[str, dict[str, tuple[int, str, str]]]:
+_INDEXES: dict[int, tuple[Standard, dict]] = {}     # id(standard) → (the standard, kept alive; its index)
+
+
+def _index(std: Standard) -> dict[str, dict[str, tuple[int, str, str]]]:
     """Per tier (exact/folded/qualifier): key → (rank, column, how); names beat aliases beat synonyms."""
-    std = load_standard(slug)
+    held = _INDEXES.get(id(std))
+    if held is not None and held[0] is std:
+        return held[1]
     out: dict[str, dict[str, tuple[int, str, str]]] = {"exact": {}, "folded": {}, "qualifier": {}}
     for col in std.columns:
         words = [(col.name, "name")] + [(a, "alias") for a in col.aliases]
@@ -78,6 +82,7 @@ def _index(slug: str) -> dict[str, dict[str, tuple[int, str, str]]]:
             for tier, key in (("exact", header_key(word)), ("folded", fold(word)), ("qualifier", fold_qualifiers(word))):
                 if key and (key not in out[tier] or rank < out[tier][key][0]):
                     out[tier][key] = (rank, col.name, how)
+    _INDEXES[id(std)] = (std, out)
     return out
 
 
@@ -85,7 +90,7 @@ def match_header(header: str, standard: Standard, declared: str | None = None) -
     """The best standard column for one header, with its confidence and the nearest alternatives."""
     if declared is not None:
         return HeaderMatch(header, declared, 1.0, "declared")
-    index = _index(standard.slug)
+    index = _index(standard)
     for tier, key, conf in (("exact", header_key(header), 1.0), ("folded", fold(header), 0.95),
                             ("qualifier", fold_qualifiers(header), 0.9)):
         if key and key in index[tier]:
@@ -101,7 +106,7 @@ def nearest(header: str, standard: Standard, n: int = 3) -> list[tuple[str, floa
     """The ``n`` standard columns whose names, aliases or synonyms are most like ``header`` (folded)."""
     key = fold(header)
     best: dict[str, float] = {}
-    for word, (_, col, _) in _index(standard.slug)["folded"].items():
+    for word, (_, col, _) in _index(standard)["folded"].items():
         ratio = difflib.SequenceMatcher(None, key, word).ratio()
         if ratio > best.get(col, 0.0):
             best[col] = ratio
@@ -161,7 +166,7 @@ def known_header_keys() -> frozenset[str]:
     keys = set()
     for slug in list_standards():
         for tier in ("folded", "qualifier"):
-            keys |= set(_index(slug)[tier])
+            keys |= set(_index(load_standard(slug))[tier])
     return frozenset(keys)
 
 

@@ -42,6 +42,10 @@ KINDS = {
     "duplicate-column": ("structure", "warning", "同じ標準項目に対応する列が複数あります。最初の列を使いました",
                          "several source columns map to the same standard column; the first was used"),
     "no-header": ("structure", "warning", "見出し行が見つかりません", "no header row was found"),
+    "blank-rows": ("structure", "warning", "空行（区切り文字だけの行を含む）を取り除きました。レコードとしては公開しません",
+                   "blank rows (including rows of separators only) were dropped; they are not published as records"),
+    "notes-rows": ("structure", "warning", "データの下の注記・出典の行をデータから外し、リソースの注記として残しました",
+                   "notes rows below the data (注記, 出典) were taken out of the data and kept as the resource's notes"),
 }
 
 
@@ -57,6 +61,7 @@ class FindingLog:
 
     def __init__(self) -> None:
         self._acc: dict[tuple[str, str | None], _Acc] = {}
+        self.notes: list[tuple[int | None, str]] = []   # (source line, text) of notes rows below the data
         self._lock = threading.Lock()        # the reader thread logs ragged rows while the main thread converts
 
     def add(self, type_: str, column: str | None, rows=(), examples=(), count: int | None = None) -> None:

@@ -16,10 +16,15 @@ from pathlib import Path
 from pipelines.declarations import ReadOptions
 from pipelines.normalize.text import WHITESPACE, unique_names
 from pipelines.read.encoding import HEAD_BYTES, detect_encoding, iter_decoded
+from quality.headers import is_known_header
 
 DELIMITERS = (",", "\t", ";", "|")
 NUMERIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)*$")
+DATE_LIKE = re.compile(r"^(?:\d{1,4}[/.\-年]\d{1,2}[/.\-月]\d{1,4}日?|[RHSrhs]\d{1,2}\.\d{1,2}\.\d{1,2}|(?:令和|平成|昭和)\S*\d+年.*)$")
 SAMPLE_ROWS = 200
+HEADER_CANDIDATES = 100                # records scored as the header (a notes block above it may be this long)
+HEADER_MIN = 0.35                      # below this no record is a header: the file has none
+HEADER_TIE = 0.05                      # the earliest record this close to the best wins (data rows come later)
 
 
 @dataclass
@@ -123,12 +128,10 @@ def find_header(recs: list[tuple[int, int, list[str]]], read: ReadOptions) -> di
         preamble = [",".join(_trim(r[2])) for r in recs[:header_idx] if not r[2][0].startswith("#")]
         body = recs[header_idx + 1:]
     elif header_idx is None and read.header_row == "auto" and not read.names:
-        while body and len(body) > 1 and sum(1 for c in body[0][2] if c.strip(WHITESPACE)) <= 1 and width > 2:
-            if any(c.strip(WHITESPACE) for c in body[0][2]):
-                preamble.append(",".join(_trim(body[0][2])))  # a merged title row above the header
-            body = body[1:]
-        if body and _header_like(body[0][2]):
-            header_idx, body = recs.index(body[0]), body[1:]
+        k = best_header(body, width)
+        if k is not None:
+            preamble = [",".join(_trim(r[2])) for r in body[:k] if any(c.strip(WHITESPACE) for c in r[2])]
+            header_idx, body = recs.index(body[k]), body[k + 1:]
     elif header_idx is not None:                    # #property: the #rows right after it are metadata too
         body = recs[header_idx + 1:]
         while body and body[0][2][0].lstrip(WHITESPACE).startswith("#"):
@@ -152,10 +155,50 @@ def _layout_fields(recs, header_idx, body, width, comments, preamble, read) -> d
                 sample=[(r[2] + [""] * ncols)[:ncols] for r in body[:SAMPLE_ROWS]])
 
 
-def _header_like(cells: list[str]) -> bool:
-    """A header has mostly filled cells and no numbers (a data row has coordinates, codes, counts)."""
+def best_header(body: list[tuple[int, int, list[str]]], width: int) -> int | None:
+    """Index in ``body`` of the header row: the best-scoring of the first ``HEADER_CANDIDATES`` records (the
+    earliest one within ``HEADER_TIE`` of the best), or None when no record looks like a header at all.
+    Everything above it is a block of notes (title, 出典, 注記, 更新日 …), of any length."""
+    scores = [header_score(r[2], body[k + 1][2] if k + 1 < len(body) else None, width)
+              for k, r in enumerate(body[:HEADER_CANDIDATES])]
+    if not scores or max(scores) < HEADER_MIN:
+        return None
+    top = max(scores)
+    return next(k for k, sc in enumerate(scores) if sc >= top - HEADER_TIE)
+
+
+def header_score(cells: list[str], below: list[str] | None, width: int) -> float:
+    """0–1: how much a record looks like the header of a table ``width`` fields wide.
+
+    Filled share, text (not numbers or dates), cells that are known header words (any standard's names,
+    aliases and synonyms, folded), distinct cells, and a row below that looks like data. A record with
+    fewer than half its fields filled, or with numbers in more than a fifth of them, is never a header."""
     filled = [c.strip(WHITESPACE) for c in cells if c.strip(WHITESPACE)]
-    return len(filled) * 2 >= len(cells) and not any(NUMERIC.match(c) for c in filled)
+    if not filled or len(filled) * 2 < max(width, 2):
+        return 0.0
+    text = sum(1 for c in filled if not _data_like(c)) / len(filled)
+    if text < 0.8:
+        return 0.0
+    known = sum(1 for c in filled if is_known_header(c)) / len(filled)
+    unique = len(set(filled)) / len(filled)
+    share = min(len(filled) / max(width, 1), 1.0)
+    return round(0.25 * share + 0.15 * text + 0.35 * known + 0.1 * unique + 0.15 * _data_below(below, known), 4)
+
+
+def _data_like(cell: str) -> bool:
+    return bool(NUMERIC.match(cell) or DATE_LIKE.match(cell))
+
+
+def _data_below(below: list[str] | None, known: float) -> float:
+    """1 when the next record looks like data: numbers or dates in it, or fewer header words than this one."""
+    if below is None:
+        return 0.0
+    filled = [c.strip(WHITESPACE) for c in below if c.strip(WHITESPACE)]
+    if not filled:
+        return 0.0
+    if any(_data_like(c) for c in filled):
+        return 1.0
+    return 1.0 if sum(1 for c in filled if is_known_header(c)) / len(filled) < known else 0.5
 
 
 def _trim(cells: list[str]) -> list[str]:

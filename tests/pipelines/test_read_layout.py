@@ -1,0 +1,60 @@
+"""Header detection by score, notes above and below the data, blank and all-separator rows."""
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+
+from pipelines.declarations import Dataset
+from pipelines.ingest import build_table
+from pipelines.read.sniff import header_score, sniff_csv
+from quality.standards import load_standard
+
+HEADER = "全国地方公共団体コード,ID,地方公共団体名,名称,所在地_連結表記,緯度,経度,設置位置"
+ROW1 = "131083,1,江東区,江東区役所,東京都江東区東陽4-11-28,35.6728,139.8171,1階ロビー"
+ROW2 = "131083,2,江東区,江東区文化センター,東京都江東区東陽4-11-3,35.6712,139.8170,1階受付"
+
+
+def _ingest(tmp_path, text: str, encoding: str = "utf-8"):
+    src = tmp_path / "aed.csv"
+    src.write_bytes(text.encode(encoding))
+    ds = Dataset.model_validate({"id": "layout-test", "publisher": "t131083", "title": {"ja": "t"}, "standard": "aed",
+                                 "source": {"kind": "file", "path": str(src)}})
+    res = build_table(src, ds, load_standard("aed"), tmp_path / "out.parquet", filename="aed.csv")
+    return res, pq.read_table(tmp_path / "out.parquet").to_pylist()
+
+
+def test_a_notes_block_of_any_length_above_the_header_is_kept_as_notes(tmp_path):
+    notes = ["AED設置箇所一覧,,,,,,,", "出典：江東区防災課,,,,,,,", "更新日,2024/4/1,,,,,,",
+             "注記：設置位置は変わることがあります,,,,,,,", ",,,,,,,", "（単位：台）,,,,,,,"]
+    res, rows = _ingest(tmp_path, "\r\n".join(notes + [HEADER, ROW1, ROW2]) + "\r\n")
+    assert res.metadata["header_row"] == 7 and res.metadata["data_row"] == 8
+    assert res.rows == 2 and [r["_row"] for r in rows] == [8, 9]
+    assert res.mapping["名称"] == "名称" and "AED設置箇所一覧" not in res.columns
+    assert res.metadata["notes"] == ["AED設置箇所一覧", "出典：江東区防災課", "更新日,2024/4/1",
+                                     "注記：設置位置は変わることがあります", "（単位：台）"]
+
+
+def test_blank_and_separator_rows_are_dropped_and_counted_notes_below_kept(tmp_path):
+    text = "\n".join([HEADER, ROW1, ",,,,,,,", "", ROW2, " , ,,,,,,", "※ 令和6年4月1日現在", "出典：江東区", ",,,,,,,"]) + "\n"
+    res, rows = _ingest(tmp_path, text)
+    assert res.rows == 2 and [r["_row"] for r in rows] == [2, 5]
+    found = {f.type: f for f in res.findings}
+    assert found["blank-rows"].count == 4 and found["blank-rows"].severity == "warning"
+    assert sorted(found["blank-rows"].rows) == [3, 4, 6, 9]
+    assert found["notes-rows"].rows == (7, 8)
+    assert res.metadata["notes"] == ["※ 令和6年4月1日現在", "出典：江東区"]
+
+
+def test_header_score_prefers_known_header_words_over_a_title_and_data(tmp_path):
+    width = 8
+    assert header_score(HEADER.split(","), ROW1.split(","), width) > 0.8
+    assert header_score(ROW1.split(","), ROW2.split(","), width) == 0.0            # numbers: a data row
+    assert header_score(["AED設置箇所一覧"] + [""] * 7, HEADER.split(","), width) == 0.0
+    own = "施設,場所,備考欄,区分,種類,写真,連絡,その他".split(",")                  # unknown words still a header
+    assert 0.35 < header_score(own, ROW1.split(","), width) < header_score(HEADER.split(","), ROW1.split(","), width)
+
+
+def test_no_header_when_every_row_is_data(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text(ROW1 + "\n" + ROW2 + "\n", "utf-8")
+    layout = sniff_csv(src)
+    assert layout.header is None and layout.data_line == 1

@@ -52,8 +52,8 @@ def build_table(raw_path: Path, ds: Dataset, standard: Standard | None, out_path
         opened = open_table(path, fmt, ds.read, log)
         plan = _plan(opened, ds, standard)
         rows = write_parquet(opened.batches, plan, out_path, log, {**meta, **opened.metadata})
-    for kind, column in plan.notes:
-        log.add(kind, column)
+    for note in plan.notes:
+        log.add(*note)
     metadata = {**meta, **opened.metadata, "notes": source_notes(opened.metadata.get("preamble", []), log.notes)}
     return TableResult(rows, [c.name for c in plan.columns] + [ROW], plan.mapping, plan.unmapped,
                        log.findings(), metadata)

@@ -113,6 +113,13 @@ def nearest(header: str, standard: Standard, n: int = 3) -> list[tuple[str, floa
     return [(c, round(r, 3)) for c, r in sorted(best.items(), key=lambda kv: -kv[1])[:n]]
 
 
+def nearest_sources(column: str, headers: list[str], standard: Standard, n: int = 3) -> list[tuple[str, float]]:
+    """The ``n`` source headers most like the standard column ``column`` (its name, aliases, synonyms; folded)."""
+    words = [w for w, (_, col, _) in _index(standard)["folded"].items() if col == column]
+    scored = [(h, max((difflib.SequenceMatcher(None, fold(h), w).ratio() for w in words), default=0.0)) for h in headers]
+    return [(h, round(r, 3)) for h, r in sorted(scored, key=lambda kv: -kv[1])[:n] if r > 0]
+
+
 def match_headers(headers: list[str], standard: Standard, extra: dict[str, str] | None = None) -> list[HeaderMatch]:
     """One ``HeaderMatch`` per header; when two headers land on one column the better match keeps it
     (declared > exact > folded > qualifier > fuzzy, then the standard's own name over aliases, then the

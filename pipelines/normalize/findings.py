@@ -42,6 +42,10 @@ KINDS = {
     "duplicate-column": ("structure", "warning", "同じ標準項目に対応する列が複数あります。最初の列を使いました",
                          "several source columns map to the same standard column; the first was used"),
     "no-header": ("structure", "warning", "見出し行が見つかりません", "no header row was found"),
+    "unmapped-required-column": ("structure", "error",
+                                 "標準の必須列に対応する列が見つかりません（例は近い列と類似度）。宣言の columns: で対応付けてください",
+                                 "no source column maps to this required standard column (examples: the nearest "
+                                 "columns and their similarity); map one with columns: in the declaration"),
     "blank-rows": ("structure", "warning", "空行（区切り文字だけの行を含む）を取り除きました。レコードとしては公開しません",
                    "blank rows (including rows of separators only) were dropped; they are not published as records"),
     "notes-rows": ("structure", "warning", "データの下の注記・出典の行をデータから外し、リソースの注記として残しました",

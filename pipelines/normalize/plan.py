@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from quality.headers import map_headers
+from quality.headers import map_headers, nearest_sources
 from quality.standards import Standard, header_key
 
 LAT, LON = "緯度", "経度"
@@ -39,7 +39,7 @@ class Plan:
     columns: list[OutColumn]
     mapping: dict[str, str]        # source column → standard column (or output name for renames)
     unmapped: list[str]            # source columns kept after the standard ones
-    notes: list[tuple[str, str]] = field(default_factory=list)   # (finding type, column) seen while planning
+    notes: list[tuple] = field(default_factory=list)   # (finding type, column[, rows, examples]) seen while planning
 
 
 def kind_of(col) -> str:
@@ -72,7 +72,13 @@ def make_plan(names: list[str], standard: Standard | None, renames: dict[str, st
     elif pair_src:
         unmapped.append(pair_src)
     extras = [OutColumn(n, n, "string") for n in names if n in unmapped]
-    return Plan(cols + extras, {s: mapping[s] for s in names if s in mapping}, [n for n in names if n in unmapped])
+    plan = Plan(cols + extras, {s: mapping[s] for s in names if s in mapping}, [n for n in names if n in unmapped])
+    produced = {c.name for c in cols}
+    for name in standard.required:
+        if name not in produced:           # named with its nearest candidates, so the steward can declare it
+            near = nearest_sources(name, plan.unmapped, standard)
+            plan.notes.append(("unmapped-required-column", name, (), [f"{h} ({r:.2f})" for h, r in near]))
+    return plan
 
 
 def _plan_plain(names: list[str], renames: dict[str, str], pair_src: str | None) -> Plan:

@@ -46,6 +46,13 @@ KINDS = {
                                  "標準の必須列に対応する列が見つかりません（例は近い列と類似度）。宣言の columns: で対応付けてください",
                                  "no source column maps to this required standard column (examples: the nearest "
                                  "columns and their similarity); map one with columns: in the declaration"),
+    "mojibake-repaired": ("conversion", "warning", "文字化け（Shift_JIS/UTF-8 の取り違え）を修復しました（例: 修復前 → 修復後）",
+                          "garbled text (Shift_JIS/UTF-8 mix-up) was repaired (examples: before → after)"),
+    "mojibake": ("conversion", "error", "文字化けした値があり、確実には修復できません。元のファイルを確認してください",
+                 "values are garbled (文字化け) and cannot be repaired with certainty; check the source file"),
+    "halfwidth-kana-repaired": ("format", "warning", "全角カナの列の半角カナを全角に変換しました（例: 公開時の値 → 変換後）",
+                                "half-width kana in a full-width katakana column were converted (examples: as "
+                                "published → converted)"),
     "blank-rows": ("structure", "warning", "空行（区切り文字だけの行を含む）を取り除きました。レコードとしては公開しません",
                    "blank rows (including rows of separators only) were dropped; they are not published as records"),
     "notes-rows": ("structure", "warning", "データの下の注記・出典の行をデータから外し、リソースの注記として残しました",

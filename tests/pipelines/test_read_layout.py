@@ -58,3 +58,37 @@ def test_no_header_when_every_row_is_data(tmp_path):
     src.write_text(ROW1 + "\n" + ROW2 + "\n", "utf-8")
     layout = sniff_csv(src)
     assert layout.header is None and layout.data_line == 1
+
+
+KOMAE = ("都道府県コード又は市区町村コード,NO,都道府県名,市区町村名,名称,名称_カナ,住所,方書,緯度,経度,設置位置\n"
+         "132195,1,東京都,狛江市,狛江市役所,ｺﾏｴｼﾔｸｼｮ,狛江市和泉本町１丁目１番5号,,35.63494013,139.5787757,本庁舎２階\n"
+         "132195,2,東京都,狛江市,狛江第一小学校,ｺﾏｴﾀﾞｲｲﾁ(ｼｮｳｶﾞｯｺｳ),狛江市和泉本町１丁目37番1号,,35.63733,139.57809,校舎昇降口\n"
+         "132195,3,東京都,狛江市,狛江市民センター,コマエシミンセンター,狛江市和泉本町１丁目1番5号,,35.6349,139.5787,１階\n")
+
+
+def test_halfwidth_kana_repaired_with_and_without_parentheses_examples_show_both(tmp_path):
+    res, rows = _ingest(tmp_path, KOMAE)
+    assert [r["名称_カナ"] for r in rows] == ["コマエシヤクショ", "コマエダイイチ（ショウガッコウ）", "コマエシミンセンター"]
+    f = next(f for f in res.findings if f.type == "halfwidth-kana-repaired")
+    assert f.severity == "warning" and f.count == 2 and f.rows == (2, 3)
+    assert f.examples == ("ｺﾏｴｼﾔｸｼｮ → コマエシヤクショ", "ｺﾏｴﾀﾞｲｲﾁ(ｼｮｳｶﾞｯｺｳ) → コマエダイイチ（ショウガッコウ）")
+
+
+def _cp932_as_cp1252(text: str) -> str:
+    return "".join(chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+                   for b in text.encode("cp932"))
+
+
+def test_mojibake_repaired_when_certain_else_an_error(tmp_path):
+    garbled = _cp932_as_cp1252("公衆トイレ前")                       # Œö\x8fOƒgƒCƒŒ‘O
+    utf8_as_sjis = "江東区役所".encode("utf-8").decode("cp932", errors="replace")
+    text = (HEADER + "\n" + ROW1.replace("1階ロビー", garbled) + "\n"
+            + ROW2.replace("1階受付", "ÄÖÜÉ") + "\n" + ROW2.replace("江東区文化センター", utf8_as_sjis).replace(",2,", ",3,") + "\n")
+    res, rows = _ingest(tmp_path, text)
+    assert rows[0]["設置位置"] == "公衆トイレ前"
+    found = {f.type: f for f in res.findings}
+    assert found["mojibake-repaired"].severity == "warning" and found["mojibake-repaired"].rows == (2,)
+    assert found["mojibake-repaired"].examples == (f"{garbled} → 公衆トイレ前",)
+    assert found["mojibake"].severity == "error" and found["mojibake"].examples == ("ÄÖÜÉ",)
+    assert rows[1]["設置位置"] == "ÄÖÜÉ"                                 # never changed unless certain
+    assert ("mojibake", "名称") in {(f.type, f.column) for f in res.findings} or rows[2]["名称"] == "江東区役所"

@@ -29,7 +29,8 @@ LOOKUP_FLAGS = {
     "time": ("time-range-split", pl.col("time").is_null() & pl.col("start").is_not_null()),
     "time_end": ("invalid-time", pl.col("start").is_not_null() & pl.col("end").is_null()),   # 9:00～25:00
 }
-PARSERS = {"date": dates.parse_dates, "time": times.parse_times, "time_end": times.parse_times}
+PARSERS = {"date": dates.parse_dates, "time": times.parse_times, "time_end": times.parse_times,
+           "date_text": dates.plain_dates}
 MAX_CACHE = 2_000_000          # distinct values remembered per column; beyond that, start over
 
 
@@ -65,6 +66,8 @@ class Normalizer:
         return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, self.schema)], schema=self.schema)
 
     def _convert(self, c: OutColumn, raw: pa.Array) -> pa.Array:
+        if c.kind == "date_text":
+            return self._date_text(c, raw)
         if c.kind in PARSERS:
             return self._parsed(c, raw)
         if c.kind in ("code", "lg_code", "halfwidth"):
@@ -106,9 +109,24 @@ class Normalizer:
         self.log.add("halfwidth-kana-repaired", name, _first(self._rows, hit), pairs, count=pc.sum(hit).as_py())
         return pc.replace_with_mask(raw, hit, after)
 
+    def _date_text(self, c: OutColumn, raw: pa.Array) -> pa.Array:
+        """A column the standard does not type, whose values are dates: ISO text where a value is a date, the
+        value as published where it is not (never nulled); both reported."""
+        parsed = self._parsed(c, raw)
+        iso = pc.strftime(parsed, format="%Y-%m-%d")
+        converted = pc.and_(pc.is_valid(parsed), pc.not_equal(iso, raw).fill_null(True))
+        if pc.any(converted).as_py():
+            pairs = pc.unique(pc.binary_join_element_wise(pc.filter(raw, converted), pc.filter(iso, converted), " → "))
+            self.log.add("dates-normalised", c.name, _first(self._rows, converted), pairs.slice(0, 5).to_pylist(),
+                         count=pc.sum(converted).as_py())
+        left = pc.and_(pc.is_valid(raw), pc.is_null(parsed))
+        if pc.any(left).as_py():
+            self._log("dates-not-normalised", c.name, raw, left, self._rows)
+        return pc.coalesce(iso, raw)
+
     def _parsed(self, c: OutColumn, raw: pa.Array) -> pa.Array:
         """Date/time via the cached table of parsed distinct values, joined back in row order."""
-        key = (c.source, "date" if c.kind == "date" else "time")
+        key = (c.source, "date" if c.kind in ("date", "date_text") else "time")
         values = pl.Series("raw", raw).to_frame()
         known = self._cache.get(key)
         if known is None:

@@ -53,6 +53,12 @@ KINDS = {
     "halfwidth-kana-repaired": ("format", "warning", "全角カナの列の半角カナを全角に変換しました（例: 公開時の値 → 変換後）",
                                 "half-width kana in a full-width katakana column were converted (examples: as "
                                 "published → converted)"),
+    "dates-normalised": ("conversion", "warning", "標準で型の決まっていない列の日付（和暦・米国式など）を ISO 形式（YYYY-MM-DD）に揃えました（例: 元の値 → 変換後）",
+                         "dates in a column the standard does not type (和暦, US order …) were written as ISO "
+                         "YYYY-MM-DD (examples: as published → converted)"),
+    "dates-not-normalised": ("conversion", "warning", "日付の列と見られますが、日付として解釈できない値があるため、その値は公開時のまま残しました（例: 解釈できない値）",
+                             "a column that looks like dates holds values that are not dates; those were left as "
+                             "published (examples: the values not understood)"),
     "blank-rows": ("structure", "warning", "空行（区切り文字だけの行を含む）を取り除きました。レコードとしては公開しません",
                    "blank rows (including rows of separators only) were dropped; they are not published as records"),
     "notes-rows": ("structure", "warning", "データの下の注記・出典の行をデータから外し、リソースの注記として残しました",

@@ -92,3 +92,21 @@ def test_mojibake_repaired_when_certain_else_an_error(tmp_path):
     assert found["mojibake"].severity == "error" and found["mojibake"].examples == ("ÄÖÜÉ",)
     assert rows[1]["設置位置"] == "ÄÖÜÉ"                                 # never changed unless certain
     assert ("mojibake", "名称") in {(f.type, f.column) for f in res.findings} or rows[2]["名称"] == "江東区役所"
+
+
+def test_dates_anywhere_normalised_to_iso_when_95_percent_parse(tmp_path):
+    head = HEADER + ",点検日,更新日,メモ"
+    dates_a = ["令和6年4月1日", "R6.4.2", "令和六年四月三日", "4/4/2024", "2024/4/5", "平成31年4月30日", "令和元年5月1日",
+               "2024年4月8日", "H30.1.9", "2024-04-10"]
+    dates_b = ["2024/4/1"] * 6 + ["未定", "調整中", "2024/4/9", "2024/4/10"]
+    lines = [head] + [f"131083,{i + 1},江東区,施設{i},東京都江東区東陽{i},35.67,139.81,1階,{a},{b},メモ{i}"
+                      for i, (a, b) in enumerate(zip(dates_a, dates_b))]
+    res, rows = _ingest(tmp_path, "\n".join(lines) + "\n")
+    assert [r["点検日"] for r in rows] == ["2024-04-01", "2024-04-02", "2024-04-03", "2024-04-04", "2024-04-05",
+                                         "2019-04-30", "2019-05-01", "2024-04-08", "2018-01-09", "2024-04-10"]
+    assert [r["更新日"] for r in rows][6:8] == ["未定", "調整中"] and rows[0]["更新日"] == "2024/4/1"   # 80 %: as published
+    found = {(f.type, f.column): f for f in res.findings}
+    assert found[("dates-normalised", "点検日")].count == 9
+    assert "R6.4.2 → 2024-04-02" in found[("dates-normalised", "点検日")].examples
+    assert found[("dates-not-normalised", "更新日")].examples == ("未定", "調整中")
+    assert not any(f.column == "メモ" for f in res.findings)

@@ -50,6 +50,9 @@ def build_table(raw_path: Path, ds: Dataset, standard: Standard | None, out_path
     with _unpacked(Path(raw_path), filename, getattr(ds.source, "member", None), out_path.parent) as (path, name, meta):
         fmt = detect_format(path, name, ds.read.format)
         opened = open_table(path, fmt, ds.read, log)
+        if (fmt in ("csv", "xlsx", "xls") and opened.metadata.get("header_row") is None and not ds.read.names
+                and ds.read.header_row == "auto"):
+            log.add("no-header", None)
         plan = _plan(opened, ds, standard)
         rows = write_parquet(opened.batches, plan, out_path, log, {**meta, **opened.metadata})
     for note in plan.notes:

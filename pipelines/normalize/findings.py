@@ -41,7 +41,13 @@ KINDS = {
                                 "source line numbers could not be determined exactly"),
     "duplicate-column": ("structure", "warning", "同じ標準項目に対応する列が複数あります。最初の列を使いました",
                          "several source columns map to the same standard column; the first was used"),
-    "no-header": ("structure", "warning", "見出し行が見つかりません", "no header row was found"),
+    "no-header": ("structure", "error", "見出し行が見つかりません。宣言の read.names で列名を与えてください",
+                  "no header row was found; give the column names with read.names in the declaration"),
+    "unreadable-source": ("structure", "error", "ファイルを読み取れません（理由は例を参照）。隔離し、前の版の公開を続けます",
+                          "the file cannot be read (the reason is in the examples); it was quarantined and the "
+                          "previous version stays published"),
+    "no-data-rows": ("structure", "error", "データ行が1行もありません。隔離し、前の版の公開を続けます",
+                     "the file has no data rows; it was quarantined and the previous version stays published"),
     "unmapped-required-column": ("structure", "error",
                                  "標準の必須列に対応する列が見つかりません（例は近い列と類似度）。宣言の columns: で対応付けてください",
                                  "no source column maps to this required standard column (examples: the nearest "

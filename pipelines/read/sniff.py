@@ -180,6 +180,8 @@ def header_score(cells: list[str], below: list[str] | None, width: int) -> float
     if text < 0.8:
         return 0.0
     known = sum(1 for c in filled if is_known_header(c)) / len(filled)
+    if width <= 1 and not known:
+        return 0.0                             # one column of text: a header only if it is a known header word
     unique = len(set(filled)) / len(filled)
     share = min(len(filled) / max(width, 1), 1.0)
     return round(0.25 * share + 0.15 * text + 0.35 * known + 0.1 * unique + 0.15 * _data_below(below, known), 4)

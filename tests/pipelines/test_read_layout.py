@@ -110,3 +110,14 @@ def test_dates_anywhere_normalised_to_iso_when_95_percent_parse(tmp_path):
     assert "R6.4.2 → 2024-04-02" in found[("dates-normalised", "点検日")].examples
     assert found[("dates-not-normalised", "更新日")].examples == ("未定", "調整中")
     assert not any(f.column == "メモ" for f in res.findings)
+
+
+def test_source_notes_go_into_the_resource_description():
+    from pipelines.declarations import Dataset
+    from pipelines.release import resource_description
+
+    ds = Dataset.model_validate({"id": "layout-test", "publisher": "t131083", "title": {"ja": "AED設置箇所一覧"},
+                                 "source": {"kind": "file", "path": "x.csv"}})
+    text = resource_description(ds, "CSV", {"rows": 2, "version": "v1", "read": {"notes": ["出典：江東区防災課"]}})
+    assert text.endswith("notes in the source file:\n出典：江東区防災課") and "2 rows" in text
+    assert "notes" not in resource_description(ds, "CSV", {"rows": 2, "version": "v1", "read": {}})

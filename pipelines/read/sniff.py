@@ -132,6 +132,9 @@ def find_header(recs: list[tuple[int, int, list[str]]], read: ReadOptions) -> di
         if k is not None:
             preamble = [",".join(_trim(r[2])) for r in body[:k] if any(c.strip(WHITESPACE) for c in r[2])]
             header_idx, body = recs.index(body[k]), body[k + 1:]
+            if body and (joined := two_row_header(recs[header_idx][2], body[0][2], body[1][2] if len(body) > 1 else None)):
+                recs = recs[:header_idx] + [(recs[header_idx][0], body[0][1], joined)] + recs[header_idx + 2:]
+                body = body[1:]
     elif header_idx is not None:                    # #property: the #rows right after it are metadata too
         body = recs[header_idx + 1:]
         while body and body[0][2][0].lstrip(WHITESPACE).startswith("#"):
@@ -165,6 +168,30 @@ def best_header(body: list[tuple[int, int, list[str]]], width: int) -> int | Non
         return None
     top = max(scores)
     return next(k for k, sc in enumerate(scores) if sc >= top - HEADER_TIE)
+
+
+def two_row_header(top: list[str], second: list[str], below: list[str] | None) -> list[str] | None:
+    """A header written on two rows (a merged 男性トイレ over 総数 | 小便器 | 和式, or a group row over item
+    names): the cells joined as ``top_second``, the top row's merged cells carried right over the empty ones
+    below them. Only when the second row is text where the top row has gaps, and the row after it is data."""
+    top = [c.strip(WHITESPACE) for c in top]
+    second = [c.strip(WHITESPACE) for c in second]
+    n = max(len(top), len(second))
+    top, second = top + [""] * (n - len(top)), second + [""] * (n - len(second))
+    filled = [c for c in second if c]
+    if not filled or any(_data_like(c) for c in filled) or below is None:
+        return None
+    if not any(_data_like(c.strip(WHITESPACE)) for c in below if c.strip(WHITESPACE)):
+        return None                                               # the row after it must be data (numbers, dates)
+    if not any(not t and b for t, b in zip(top, second)):        # no gap in the top row over a second-row word
+        return None
+    if not any(t and not b for t, b in zip(top, second)):        # a data row fills what the header names
+        return None
+    out, carry = [], ""
+    for t, b in zip(top, second):
+        carry = t or (carry if b else "")
+        out.append(f"{carry}_{b}" if carry and b and carry != b else (carry or b))
+    return out
 
 
 def header_score(cells: list[str], below: list[str] | None, width: int) -> float:

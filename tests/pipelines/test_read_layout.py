@@ -121,3 +121,12 @@ def test_source_notes_go_into_the_resource_description():
     text = resource_description(ds, "CSV", {"rows": 2, "version": "v1", "read": {"notes": ["出典：江東区防災課"]}})
     assert text.endswith("notes in the source file:\n出典：江東区防災課") and "2 rows" in text
     assert "notes" not in resource_description(ds, "CSV", {"rows": 2, "version": "v1", "read": {}})
+
+
+def test_a_two_row_header_with_merged_group_cells_is_joined(tmp_path):
+    src = tmp_path / "toilet.csv"
+    src.write_text("公衆トイレ一覧,,,,,\n名称,所在地,男性トイレ,,女性トイレ,\n,,総数,小便器,総数,和式\n"
+                   "駅前公衆便所,東京都江東区東陽1-1,3,2,2,1\n公園便所,東京都江東区東陽2-2,1,1,1,0\n", "utf-8")
+    layout = sniff_csv(src)
+    assert layout.names == ["名称", "所在地", "男性トイレ_総数", "男性トイレ_小便器", "女性トイレ_総数", "女性トイレ_和式"]
+    assert (layout.header_line, layout.data_line, layout.preamble) == (2, 4, ["公衆トイレ一覧"])

@@ -141,14 +141,16 @@ def cmd_validate(args) -> int:
 
 
 def cmd_inspect(args) -> int:
+    from rich.markup import escape
+
     from pipelines.ingest import inspect_file
 
     info = inspect_file(args.file)
     if args.format == "json":
         out.print_json(json.dumps(info, ensure_ascii=False, default=str))
         return 0
-    for key in ("encoding", "dialect", "header_row", "rows", "metadata"):
-        out.print(f"[bold]{key}[/]: {info.get(key)}")
+    for key in ("encoding", "dialect", "header_row", "rows", "metadata", "preamble"):
+        out.print(f"[bold]{'notes' if key == 'preamble' else key}[/]: {escape(str(info.get(key)))}")
     t = Table(title="columns / 列")
     for col in ("source column", "type", "standard column", "confidence", "how"):
         t.add_column(col)

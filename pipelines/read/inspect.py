@@ -12,9 +12,8 @@ from pipelines.normalize import dates, times
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import LAT_HEADERS, LON_HEADERS, PAIR_VALUE, make_plan
 from pipelines.read.archive import extract_member
-from pipelines.read.csv import utf8_chunks
+from pipelines.read.csv import stream_csv
 from pipelines.read.formats import detect_format
-from pipelines.read.records import RecordScanner
 from pipelines.read.sniff import sniff_csv
 from pipelines.read.table import csv_metadata, open_table
 from quality.headers import AUTO, match_headers, match_standard
@@ -47,12 +46,8 @@ def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:
 
 
 def count_records(path: Path, layout) -> int:
-    """Records after the header, counted by the same scanner the reader uses (one decode pass)."""
-    scanner = RecordScanner(layout.data_line, layout.delimiter, layout.quote)
-    for chunk in utf8_chunks(path, layout):
-        scanner.feed(chunk)
-    scanner.finish()
-    return scanner.records
+    """Data rows after the header as ingest counts them: blank, all-separator and notes rows left out."""
+    return sum(t.num_rows for t in stream_csv(path, layout, FindingLog()))
 
 
 def infer_type(name: str, values: list[str | None]) -> str:

@@ -241,7 +241,7 @@ def test_source_rows_carry_valid_codes_coordinates_phones_and_kana(decl):
 def test_demo_row_counts(decl):
     counts = {ds.id: len(read_rows(decl.source_path(ds))) for ds in decl.datasets.values()}
     assert 20 <= counts["koto-aed"] <= 40
-    assert 20 <= counts["koto-public-toilets"] <= 30
+    assert counts["koto-public-toilets"] == 191            # 江東区's real file (shared/realdata/SOURCES.md #16)
     assert 18 <= counts["kita-evacuation-spaces"] <= 25
     assert 12 <= counts["tachikawa-wifi"] <= 20
     assert counts["tokyo-population-by-age"] == 62

@@ -50,10 +50,12 @@ def build_or_quarantine(raw_path: Path, ds: Dataset, standard: Standard | None, 
             return res
     _quarantine(raw_path, filename, quarantine_dir)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table({ROW: pa.array([], pa.int64())}), out_path)
+    names = [c.name for c in standard.columns] if standard else []     # empty, so only the reason is reported
+    pq.write_table(pa.table({**{n: pa.array([], pa.string()) for n in names}, ROW: pa.array([], pa.int64())}), out_path)
     log = FindingLog()
     log.add("unreadable-source", None, examples=[reason[:300]])
-    return TableResult(0, [ROW], {}, [], log.findings(), {"unreadable": reason, "filename": filename or raw_path.name})
+    return TableResult(0, names + [ROW], {}, [], log.findings(),
+                       {"unreadable": reason, "filename": filename or raw_path.name})
 
 
 def _not_data(path: Path) -> str | None:

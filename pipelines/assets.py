@@ -121,7 +121,7 @@ def _table_version_record(context: dg.AssetExecutionContext, ds: Dataset, home: 
     A version is never rebuilt: its name is a hash of the source bytes and of everything that shapes the table.
     """
     from pipelines.home import write_json
-    from pipelines.ingest import build_table
+    from pipelines.quarantine import build_or_quarantine
     from quality.standards import load_standard
 
     out = home.std_dir(ds.id) / f"{version}.parquet"
@@ -130,7 +130,8 @@ def _table_version_record(context: dg.AssetExecutionContext, ds: Dataset, home: 
         context.log.info(f"{ds.id}: version {version} already built; nothing to do")
         return json.loads(meta_path.read_text("utf-8"))
     standard = load_standard(ds.standard) if ds.standard else None
-    res = build_table(Path(src["path"]), ds, standard, out, filename=src["filename"])
+    res = build_or_quarantine(Path(src["path"]), ds, standard, out, filename=src["filename"],
+                              quarantine_dir=home.root / "quarantine" / ds.id)
     value = {"version": version, "path": str(out), "rows": res.rows, "columns": list(res.columns),
              "mapping": res.mapping, "unmapped": list(res.unmapped), "source_sha256": src["sha256"],
              "source_filename": src["filename"], "read": _jsonable(res.metadata),

@@ -147,24 +147,37 @@ def cmd_validate(args) -> int:
 
 
 def cmd_inspect(args) -> int:
+    from rich.markup import escape
+
     from pipelines.ingest import inspect_file
 
     info = inspect_file(args.file)
     if args.format == "json":
         out.print_json(json.dumps(info, ensure_ascii=False, default=str))
         return 0
-    for key in ("encoding", "dialect", "header_row", "rows", "metadata"):
-        out.print(f"[bold]{key}[/]: {info.get(key)}")
+    for key in ("encoding", "dialect", "header_row", "rows", "metadata", "preamble"):
+        out.print(f"[bold]{'notes' if key == 'preamble' else key}[/]: {escape(str(info.get(key)))}")
     t = Table(title="columns / 列")
-    for col in ("source column", "type", "standard column"):
+    for col in ("source column", "type", "standard column", "confidence", "how"):
         t.add_column(col)
     best = (info.get("standards") or [{}])[0]
     mapping = best.get("mapping", {})
+    matches = {m["source"]: m for m in best.get("matches", [])}
     for c in info.get("columns", []):
-        t.add_row(c["name"], c.get("type", ""), mapping.get(c["name"], "-"))
+        m = matches.get(c["name"], {})
+        target = mapping.get(c["name"]) or (f"({m['column']}?)" if m.get("column") else "-")
+        t.add_row(c["name"], c.get("type", ""), target, f"{m['confidence']:.2f}" if m else "", m.get("how", ""))
     out.print(t)
     if best:
         out.print(f"best standard / 最適な標準: [bold]{best.get('slug')}[/] (score {best.get('score')})")
+    if best.get("override"):
+        out.print(f"confidence below {best['threshold']}: not mapped. To map, paste into the declaration / "
+                  "類似度が閾値未満のため未対応付け。対応付けるには宣言に貼り付け:")
+        out.print("columns:", markup=False)
+        for src, target in best["override"].items():
+            out.print(f"  {json.dumps(src, ensure_ascii=False)}: {json.dumps(target, ensure_ascii=False)}", markup=False)
+    for name in best.get("unmapped_required", []):
+        out.print(f"[red]必須列「{name}」に対応する列がありません / required column {name} is not mapped[/]")
     return 0
 
 

@@ -50,12 +50,21 @@ def build_table(raw_path: Path, ds: Dataset, standard: Standard | None, out_path
     with _unpacked(Path(raw_path), filename, getattr(ds.source, "member", None), out_path.parent) as (path, name, meta):
         fmt = detect_format(path, name, ds.read.format)
         opened = open_table(path, fmt, ds.read, log)
+        if (fmt in ("csv", "xlsx", "xls") and opened.metadata.get("header_row") is None and not ds.read.names
+                and ds.read.header_row == "auto"):
+            log.add("no-header", None)
         plan = _plan(opened, ds, standard)
         rows = write_parquet(opened.batches, plan, out_path, log, {**meta, **opened.metadata})
-    for kind, column in plan.notes:
-        log.add(kind, column)
+    for note in plan.notes:
+        log.add(*note)
+    metadata = {**meta, **opened.metadata, "notes": source_notes(opened.metadata.get("preamble", []), log.notes)}
     return TableResult(rows, [c.name for c in plan.columns] + [ROW], plan.mapping, plan.unmapped,
-                       log.findings(), {**meta, **opened.metadata})
+                       log.findings(), metadata)
+
+
+def source_notes(above: list[str], below: list[tuple[int | None, str]]) -> list[str]:
+    """The file's own notes (title, 出典, 注記 above the header; ※/注 rows below the data), in file order."""
+    return [t.strip(",") for t in above if t.strip(",")] + [t for _, t in below]
 
 
 @contextlib.contextmanager

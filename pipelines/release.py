@@ -89,7 +89,7 @@ def _upload_resources(client: ActionClient, ds: Dataset, tbl: dict, pkg: dict) -
             if writer:
                 getattr(formats, writer)(parquet, out)
             fields = {"name": f"{ds.title.ja} ({fmt})", "format": fmt, "mimetype": mimetype,
-                      "description": f"{ds.title.ja} — {fmt} ({tbl['rows']} rows, version {tbl['version']})"}
+                      "description": resource_description(ds, fmt, tbl)}
             with out.open("rb") as f:
                 files = {"upload": (out.name, f)}   # ckanapi's convention: sent as multipart form data
                 if fmt in existing:
@@ -98,6 +98,13 @@ def _upload_resources(client: ActionClient, ds: Dataset, tbl: dict, pkg: dict) -
                     client.call_action("resource_create", {"package_id": pkg["id"], **fields}, files=files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def resource_description(ds: Dataset, fmt: str, tbl: dict) -> str:
+    """The resource's text, with the source file's own notes (title, 出典, 注記 above or below the data)."""
+    text = f"{ds.title.ja} — {fmt} ({tbl['rows']} rows, version {tbl['version']})"
+    notes = (tbl.get("read") or {}).get("notes") or []
+    return text + ("\n\n元ファイルの注記 / notes in the source file:\n" + "\n".join(notes) if notes else "")
 
 
 def _public_parquet(std_path: Path, out: Path) -> list[str]:

@@ -5,7 +5,8 @@ imports Great Expectations (seconds); reading standards or reports stays cheap.
 """
 from quality.findings import Finding, QualityReport
 from quality.license import check_license
-from quality.standards import Column, Standard, header_key, list_standards, load_standard, map_headers, match_standard
+from quality.headers import map_headers, match_standard
+from quality.standards import Column, Standard, header_key, list_standards, load_standard
 
 __all__ = ["Column", "Finding", "QualityReport", "Standard", "check_license", "header_key", "list_standards",
            "load_standard", "map_headers", "match_standard", "validate_table"]

@@ -45,7 +45,7 @@ QUALITY_LAYERS = [  # top to bottom; "" is the package's face (quality/__init__.
     {"gx_runtime"},                                   # the one GX context, suite runs
     {"rules"},                                        # the suite builder: standard -> expectations
     {"expectations"},                                 # GX custom expectations
-    {"checks", "personal", "license"},                # vectorised predicates, personal data, licences
+    {"checks", "personal", "license", "headers"},     # vectorised predicates, personal data, licences, header words
     {"findings", "catalogue", "codes", "standards"},  # finding types, check digits, the standards as data
 ]
 

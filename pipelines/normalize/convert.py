@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.normalize import coords, dates, numbers, times
+from pipelines.normalize import coords, dates, mojibake, numbers, times
 from pipelines.normalize.fold import fold_array
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import OutColumn, Plan
@@ -29,7 +29,8 @@ LOOKUP_FLAGS = {
     "time": ("time-range-split", pl.col("time").is_null() & pl.col("start").is_not_null()),
     "time_end": ("invalid-time", pl.col("start").is_not_null() & pl.col("end").is_null()),   # 9:00～25:00
 }
-PARSERS = {"date": dates.parse_dates, "time": times.parse_times, "time_end": times.parse_times}
+PARSERS = {"date": dates.parse_dates, "time": times.parse_times, "time_end": times.parse_times,
+           "date_text": dates.plain_dates}
 MAX_CACHE = 2_000_000          # distinct values remembered per column; beyond that, start over
 
 
@@ -47,13 +48,15 @@ class Normalizer:
         self._lg_mode: dict[str, str] = {}             # column → how its 5-digit codes are completed
 
     def __call__(self, table: pa.Table) -> pa.Table:
-        rows = table.column(ROW).combine_chunks()
+        rows = self._rows = table.column(ROW).combine_chunks()
         out = {}
         for c in self.plan.columns:
-            if c.kind == "string":                      # passed through as is: zero-copy, chunks and all
-                out[c.name] = table.column(c.source)
+            if c.kind == "string":                      # passed through as is (zero-copy) unless garbled
+                out[c.name] = self._unmojibake(c.name, table.column(c.source), rows)
                 continue
             raw = table.column(c.source).combine_chunks()
+            if c.kind in ("kana", "halfwidth"):
+                raw = self._unmojibake(c.name, raw, rows)
             out[c.name] = self._convert(c, raw)
             if c.kind == "lg_code":
                 out[c.name] = self._complete_lg_codes(c.name, out[c.name], raw, rows)
@@ -63,12 +66,14 @@ class Normalizer:
         return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, self.schema)], schema=self.schema)
 
     def _convert(self, c: OutColumn, raw: pa.Array) -> pa.Array:
+        if c.kind == "date_text":
+            return self._date_text(c, raw)
         if c.kind in PARSERS:
             return self._parsed(c, raw)
         if c.kind in ("code", "lg_code", "halfwidth"):
             return _strip(fold_array(raw, code=c.kind != "halfwidth"))
         if c.kind == "kana":
-            return _nfkc_where(raw, "[\uff61-\uff9f]")          # half-width katakana only (RE2: literal chars)
+            return self._fullwidth_kana(c.name, raw)
         if c.kind in ("integer", "number", "latitude", "longitude"):
             return numbers.to_number(raw, "integer" if c.kind == "integer" else "number", c.part)
         if c.kind == "datetime":
@@ -76,9 +81,52 @@ class Normalizer:
             return s.str.to_datetime(strict=False, time_unit="us").to_arrow()
         return raw                                       # pragma: no cover (strings never get here)
 
+    def _unmojibake(self, name: str, arr, rows):
+        """Garbled values repaired where certain (``mojibake-repaired``), the others reported (``mojibake``)."""
+        fixed, broken = mojibake.find(arr)
+        if (fixed or broken) and isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if broken:
+            self._log("mojibake", name, arr, pc.is_in(arr, value_set=pa.array(broken, pa.string())), rows)
+        if not fixed:
+            return arr
+        mask = pc.is_in(arr, value_set=pa.array(list(fixed), pa.string()))
+        n = pc.sum(mask).as_py() or 0
+        self.log.add("mojibake-repaired", name, _first(rows, mask), [f"{k} → {v}" for k, v in list(fixed.items())[:5]],
+                     count=n)
+        return mojibake.apply(arr, fixed)
+
+    def _fullwidth_kana(self, name: str, raw: pa.Array) -> pa.Array:
+        """A 全角カナ column: values with half-width kana (and the ASCII around them: ``ｺﾏｴ(ﾀﾞｲ1)``) become
+        full-width by NFKC + ASCII→全角; logged with the cell as published and as repaired."""
+        hit = pc.match_substring_regex(raw, "[\uff61-\uff9f]").fill_null(False)
+        if not pc.any(hit).as_py():
+            return raw
+        before = pc.filter(raw, hit)
+        after = pl.Series(pc.utf8_normalize(before, "NFKC")).str.replace_many(
+            {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"}).to_arrow().cast(pa.string())
+        pairs = pc.unique(pc.binary_join_element_wise(before, after, " → ")).slice(0, 5).to_pylist()
+        self.log.add("halfwidth-kana-repaired", name, _first(self._rows, hit), pairs, count=pc.sum(hit).as_py())
+        return pc.replace_with_mask(raw, hit, after)
+
+    def _date_text(self, c: OutColumn, raw: pa.Array) -> pa.Array:
+        """A column the standard does not type, whose values are dates: ISO text where a value is a date, the
+        value as published where it is not (never nulled); both reported."""
+        parsed = self._parsed(c, raw)
+        iso = pc.strftime(parsed, format="%Y-%m-%d")
+        converted = pc.and_(pc.is_valid(parsed), pc.not_equal(iso, raw).fill_null(True))
+        if pc.any(converted).as_py():
+            pairs = pc.unique(pc.binary_join_element_wise(pc.filter(raw, converted), pc.filter(iso, converted), " → "))
+            self.log.add("dates-normalised", c.name, _first(self._rows, converted), pairs.slice(0, 5).to_pylist(),
+                         count=pc.sum(converted).as_py())
+        left = pc.and_(pc.is_valid(raw), pc.is_null(parsed))
+        if pc.any(left).as_py():
+            self._log("dates-not-normalised", c.name, raw, left, self._rows)
+        return pc.coalesce(iso, raw)
+
     def _parsed(self, c: OutColumn, raw: pa.Array) -> pa.Array:
         """Date/time via the cached table of parsed distinct values, joined back in row order."""
-        key = (c.source, "date" if c.kind == "date" else "time")
+        key = (c.source, "date" if c.kind in ("date", "date_text") else "time")
         values = pl.Series("raw", raw).to_frame()
         known = self._cache.get(key)
         if known is None:
@@ -146,13 +194,6 @@ def _strip(arr: pa.Array) -> pa.Array:
     """Trim whitespace (U+3000 is already a space after folding); an empty cell becomes null."""
     stripped = pc.utf8_trim_whitespace(arr)
     return pc.if_else(pc.equal(pc.binary_length(stripped), 0), pa.scalar(None, pa.string()), stripped)
-
-
-def _nfkc_where(arr: pa.Array, pattern: str) -> pa.Array:
-    hit = pc.match_substring_regex(arr, pattern).fill_null(False)
-    if not pc.any(hit).as_py():
-        return arr
-    return pc.replace_with_mask(arr, hit, pc.utf8_normalize(arr.filter(hit), "NFKC"))
 
 
 def _first(rows, mask: pa.Array, n: int = 50) -> list[int]:

@@ -106,3 +106,27 @@ def parse_dates(values: pl.Series) -> pl.DataFrame:
     digit = pl.col("_s").str.contains("^[0-9]").fill_null(False)
     parts = [_era_frame(frame.filter(~digit)), _western_frame(frame.filter(digit))]
     return pl.concat([p.select("_i", "raw", "date", "era_overflow") for p in parts]).sort("_i").drop("_i")
+
+
+DATE_SHARE = 0.95          # a column not typed by the standard becomes ISO dates when this share of values parse
+NOTABLE_SHARE = 0.5        # below DATE_SHARE but at least this: left as published, with a warning
+# Digits only (20240401, 45383) could be codes or counts, and a time part would be lost: neither counts as a date
+# for a column the standard does not type.
+NOT_A_PLAIN_DATE = r"^[0-9]+$|[0-9]:[0-9]"
+
+
+def plain_dates(values: pl.Series) -> pl.DataFrame:
+    """``raw``, ``date`` like ``parse_dates``, with ``date`` null for digits-only values and date-times."""
+    parsed = parse_dates(values)
+    excluded = pl.col("raw").str.strip_chars().str.contains(NOT_A_PLAIN_DATE).fill_null(True)
+    return parsed.with_columns(pl.when(~excluded).then(pl.col("date")).alias("date"))
+
+
+def date_share(values: list[str | None]) -> tuple[float, list[str]]:
+    """Share of the non-empty ``values`` that are plain dates, and up to five that are not."""
+    s = pl.Series("raw", [v for v in values if v not in (None, "") and v.strip()], pl.String)
+    if s.is_empty():
+        return 0.0, []
+    parsed = plain_dates(s)
+    bad = parsed.filter(pl.col("date").is_null())["raw"]
+    return 1 - bad.len() / s.len(), bad.unique(maintain_order=True).head(5).to_list()

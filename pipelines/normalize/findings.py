@@ -41,7 +41,34 @@ KINDS = {
                                 "source line numbers could not be determined exactly"),
     "duplicate-column": ("structure", "warning", "同じ標準項目に対応する列が複数あります。最初の列を使いました",
                          "several source columns map to the same standard column; the first was used"),
-    "no-header": ("structure", "warning", "見出し行が見つかりません", "no header row was found"),
+    "no-header": ("structure", "error", "見出し行が見つかりません。宣言の read.names で列名を与えてください",
+                  "no header row was found; give the column names with read.names in the declaration"),
+    "unreadable-source": ("structure", "error", "ファイルを読み取れません（理由は例を参照）。隔離し、前の版の公開を続けます",
+                          "the file cannot be read (the reason is in the examples); it was quarantined and the "
+                          "previous version stays published"),
+    "no-data-rows": ("structure", "error", "データ行が1行もありません。隔離し、前の版の公開を続けます",
+                     "the file has no data rows; it was quarantined and the previous version stays published"),
+    "unmapped-required-column": ("structure", "error",
+                                 "標準の必須列に対応する列が見つかりません（例は近い列と類似度）。宣言の columns: で対応付けてください",
+                                 "no source column maps to this required standard column (examples: the nearest "
+                                 "columns and their similarity); map one with columns: in the declaration"),
+    "mojibake-repaired": ("conversion", "warning", "文字化け（Shift_JIS/UTF-8 の取り違え）を修復しました（例: 修復前 → 修復後）",
+                          "garbled text (Shift_JIS/UTF-8 mix-up) was repaired (examples: before → after)"),
+    "mojibake": ("conversion", "error", "文字化けした値があり、確実には修復できません。元のファイルを確認してください",
+                 "values are garbled (文字化け) and cannot be repaired with certainty; check the source file"),
+    "halfwidth-kana-repaired": ("format", "warning", "全角カナの列の半角カナを全角に変換しました（例: 公開時の値 → 変換後）",
+                                "half-width kana in a full-width katakana column were converted (examples: as "
+                                "published → converted)"),
+    "dates-normalised": ("conversion", "warning", "標準で型の決まっていない列の日付（和暦・米国式など）を ISO 形式（YYYY-MM-DD）に揃えました（例: 元の値 → 変換後）",
+                         "dates in a column the standard does not type (和暦, US order …) were written as ISO "
+                         "YYYY-MM-DD (examples: as published → converted)"),
+    "dates-not-normalised": ("conversion", "warning", "日付の列と見られますが、日付として解釈できない値があるため、その値は公開時のまま残しました（例: 解釈できない値）",
+                             "a column that looks like dates holds values that are not dates; those were left as "
+                             "published (examples: the values not understood)"),
+    "blank-rows": ("structure", "warning", "空行（区切り文字だけの行を含む）を取り除きました。レコードとしては公開しません",
+                   "blank rows (including rows of separators only) were dropped; they are not published as records"),
+    "notes-rows": ("structure", "warning", "データの下の注記・出典の行をデータから外し、リソースの注記として残しました",
+                   "notes rows below the data (注記, 出典) were taken out of the data and kept as the resource's notes"),
 }
 
 
@@ -57,6 +84,7 @@ class FindingLog:
 
     def __init__(self) -> None:
         self._acc: dict[tuple[str, str | None], _Acc] = {}
+        self.notes: list[tuple[int | None, str]] = []   # (source line, text) of notes rows below the data
         self._lock = threading.Lock()        # the reader thread logs ragged rows while the main thread converts
 
     def add(self, type_: str, column: str | None, rows=(), examples=(), count: int | None = None) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from quality.standards import Standard, header_key, map_headers
+from pipelines.normalize import dates
+from quality.headers import map_headers, nearest_sources
+from quality.standards import Standard, header_key
 
 LAT, LON = "緯度", "経度"
 PAIR_HEADERS = {header_key(h) for h in ("location", "緯度経度", "緯度・経度", "位置情報", "座標", "latlon", "latlng",
@@ -38,7 +40,7 @@ class Plan:
     columns: list[OutColumn]
     mapping: dict[str, str]        # source column → standard column (or output name for renames)
     unmapped: list[str]            # source columns kept after the standard ones
-    notes: list[tuple[str, str]] = field(default_factory=list)   # (finding type, column) seen while planning
+    notes: list[tuple] = field(default_factory=list)   # (finding type, column[, rows, examples]) seen while planning
 
 
 def kind_of(col) -> str:
@@ -54,7 +56,7 @@ def make_plan(names: list[str], standard: Standard | None, renames: dict[str, st
     pair_src = _pair_source(names, renames, standard, sample)
     renames = {k: v for k, v in renames.items() if k != pair_src}
     if standard is None:
-        return _plan_plain(names, renames, pair_src)
+        return _plan_plain(names, renames, pair_src, sample)
     mapping, unmapped = map_headers(names, standard, renames)
     unmapped = [n for n in unmapped if n != pair_src]
     by_target = {t: s for s, t in mapping.items()}
@@ -70,11 +72,20 @@ def make_plan(names: list[str], standard: Standard | None, renames: dict[str, st
         mapping[pair_src] = f"{LAT},{LON}"
     elif pair_src:
         unmapped.append(pair_src)
-    extras = [OutColumn(n, n, "string") for n in names if n in unmapped]
-    return Plan(cols + extras, {s: mapping[s] for s in names if s in mapping}, [n for n in names if n in unmapped])
+    notes: list[tuple] = []
+    extras = [OutColumn(n, n, text_kind(n, sample, notes)) for n in names if n in unmapped]
+    plan = Plan(cols + extras, {s: mapping[s] for s in names if s in mapping}, [n for n in names if n in unmapped],
+                notes)
+    produced = {c.name for c in cols}
+    for name in standard.required:
+        if name not in produced:           # named with its nearest candidates, so the steward can declare it
+            near = nearest_sources(name, plan.unmapped, standard)
+            plan.notes.append(("unmapped-required-column", name, (), [f"{h} ({r:.2f})" for h, r in near]))
+    return plan
 
 
-def _plan_plain(names: list[str], renames: dict[str, str], pair_src: str | None) -> Plan:
+def _plan_plain(names: list[str], renames: dict[str, str], pair_src: str | None,
+                sample: dict[str, list[str]]) -> Plan:
     """No standard: source order and names (after renames); only coordinates are typed."""
     cols, mapping = [], {}
     for n in names:
@@ -88,7 +99,22 @@ def _plan_plain(names: list[str], renames: dict[str, str], pair_src: str | None)
         cols.append(OutColumn(out, n, kind))
         if out != n:
             mapping[n] = out
-    return Plan(cols, mapping, [n for n in names if n not in mapping])
+    notes: list[tuple] = []
+    cols = [OutColumn(c.name, c.source, text_kind(c.source, sample, notes, c.name)) if c.kind == "string" else c
+            for c in cols]
+    return Plan(cols, mapping, [n for n in names if n not in mapping], notes)
+
+
+def text_kind(source: str, sample: dict[str, list[str]], notes: list[tuple], name: str | None = None) -> str:
+    """A column the standard does not type: ``date_text`` (ISO dates) when ≥ 95 % of its sample values are
+    dates (和暦, R6.4.1, kanji numerals, US order, YYYY/M/D); between 50 and 95 % it stays text and the values
+    that are not dates are reported."""
+    share, unparsed = dates.date_share(sample.get(source, []))
+    if share >= dates.DATE_SHARE:
+        return "date_text"
+    if share >= dates.NOTABLE_SHARE:
+        notes.append(("dates-not-normalised", name or source, (), unparsed))
+    return "string"
 
 
 def _pair_source(names, renames, standard, sample) -> str | None:

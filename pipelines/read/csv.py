@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from pipelines.normalize.findings import FindingLog
+from pipelines.read.blanks import drop_non_records
 from pipelines.read.encoding import CHUNK_BYTES, iter_decoded
 from pipelines.read.records import RecordScanner, field_counts
 from pipelines.read.sniff import CsvLayout
@@ -65,6 +66,8 @@ def stream_csv(path: Path, layout: CsvLayout, log: FindingLog,
     scanner.finish()
     if scanner.pending:
         yield parse_block(b"".join(chunks), base, layout, scanner, log)
+    if scanner.blank_count:
+        log.add("blank-rows", None, scanner.blank_lines, count=scanner.blank_count)
 
 
 def _cut(chunks: list[bytes], n: int) -> tuple[bytes, list[bytes]]:
@@ -95,10 +98,11 @@ def parse_block(block: bytes, base: int, layout: CsvLayout, scanner: RecordScann
                                              null_values=[""], check_utf8=False),
     ).rename_columns(layout.names)
     if not rejected:
-        return _with_rows(table, lines, log)
+        return drop_non_records(_with_rows(table, lines, log), log)
     good = field_counts(block, ends - base, layout.delimiter, layout.quote) == ncols
     rescued = _rescue(rejected, lines[~good], layout, log)
-    return pa.concat_tables([_with_rows(table, lines[good], log), rescued])
+    merged = pa.concat_tables([_with_rows(table, lines[good], log), rescued])
+    return drop_non_records(merged.sort_by(ROW) if merged.column(ROW).null_count == 0 else merged, log)
 
 
 def _with_rows(table: pa.Table, lines: np.ndarray, log: FindingLog) -> pa.Table:
@@ -117,7 +121,8 @@ def _rescue(rejected: list[str], lines: np.ndarray, layout: CsvLayout, log: Find
     for text, line in zip(rejected, lines):
         cells = next(pycsv.reader([text], delimiter=layout.delimiter, quotechar=layout.quote or '"'), [])
         if not any(c.strip() for c in cells):
-            continue                                  # a whitespace-only line, not a record
+            log.add("blank-rows", None, [line])        # a whitespace-only line, not a record
+            continue
         if len(cells) < ncols:
             log.add("short-row", None, [line], [text[:200]])
         elif any(c.strip() for c in cells[ncols:]):

@@ -13,6 +13,8 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 from pipelines.declarations import ReadOptions
+from pipelines.normalize.findings import FindingLog
+from pipelines.read.blanks import drop_non_records
 from pipelines.read.sniff import find_header
 
 ROW = "_row"
@@ -45,16 +47,19 @@ def sheet_rows(path: Path, sheet: str | int | None) -> tuple[str, list[list[str 
     return name, [[cell_text(v) for v in row] for row in rows]
 
 
-def read_excel(path: Path, read: ReadOptions | None = None) -> tuple[pa.Table, dict]:
-    """The sheet's data rows as an all-string table (+ ``_row``) and its layout (header, title rows, names)."""
+def read_excel(path: Path, read: ReadOptions | None = None, log: FindingLog | None = None) -> tuple[pa.Table, dict]:
+    """The sheet's data rows as an all-string table (+ ``_row``) and its layout (header, title rows, names).
+    Empty rows inside the data are kept for ``drop_non_records`` to count; empty rows after the last filled
+    one are the sheet's unused area, not rows."""
     read = read or ReadOptions()
     name, rows = sheet_rows(path, read.sheet)
     recs = [(i, i, [c or "" for c in row]) for i, row in enumerate(rows, start=1) if any(row)]
     layout = find_header(recs, read)
     names = layout["names"]
-    data = [(i, row) for i, _, row in recs if i >= layout["data_line"]]
+    last = recs[-1][0] if recs else 0
+    data = [(i, [c or "" for c in row]) for i, row in enumerate(rows, start=1) if layout["data_line"] <= i <= last]
     ncols = len(names)
     columns = {n: pa.array([(r + [""] * ncols)[k] or None for _, r in data], pa.string()) for k, n in enumerate(names)}
     columns[ROW] = pa.array([i for i, _ in data], pa.int64())
     layout.update(sheet=name, sheets=None)
-    return pa.table(columns), layout
+    return drop_non_records(pa.table(columns), log if log is not None else FindingLog()), layout

@@ -12,17 +12,12 @@ from pipelines.normalize import dates, times
 from pipelines.normalize.findings import FindingLog
 from pipelines.normalize.plan import LAT_HEADERS, LON_HEADERS, PAIR_VALUE, make_plan
 from pipelines.read.archive import extract_member
-from pipelines.read.csv import utf8_chunks
+from pipelines.read.csv import stream_csv
 from pipelines.read.formats import detect_format
-from pipelines.read.records import RecordScanner
 from pipelines.read.sniff import sniff_csv
 from pipelines.read.table import csv_metadata, open_table
+from quality.headers import AUTO, match_headers, match_standard
 from quality.standards import header_key, load_standard
-
-try:                                   # written concurrently in quality/; inspect works without it
-    from quality.standards import match_standard
-except ImportError:                    # pragma: no cover
-    match_standard = None
 
 
 def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:
@@ -51,12 +46,8 @@ def inspect_file(path: Path, read: ReadOptions | None = None) -> dict:
 
 
 def count_records(path: Path, layout) -> int:
-    """Records after the header, counted by the same scanner the reader uses (one decode pass)."""
-    scanner = RecordScanner(layout.data_line, layout.delimiter, layout.quote)
-    for chunk in utf8_chunks(path, layout):
-        scanner.feed(chunk)
-    scanner.finish()
-    return scanner.records
+    """Data rows after the header as ingest counts them: blank, all-separator and notes rows left out."""
+    return sum(t.num_rows for t in stream_csv(path, layout, FindingLog()))
 
 
 def infer_type(name: str, values: list[str | None]) -> str:
@@ -84,9 +75,19 @@ def infer_type(name: str, values: list[str | None]) -> str:
 
 
 def best_standards(names: list[str], sample: dict[str, list[str]], top: int = 3) -> list[dict]:
-    """The standards ``match_standard`` ranks best, each with the mapping ingest would use (incl. "緯度,経度")."""
-    if match_standard is None:
-        return []
+    """The standards ``match_standard`` ranks best, each with the mapping ingest would use (incl. "緯度,経度"),
+    every header's match and confidence, and the ``columns:`` override to paste for matches below ``AUTO``."""
     ranked = [(slug, score) for slug, score, _ in match_standard(names)[:top] if score > 0]
-    return [{"slug": slug, "score": score, "mapping": make_plan(names, load_standard(slug), sample=sample).mapping}
-            for slug, score in ranked]
+    out = []
+    for slug, score in ranked:
+        std = load_standard(slug)
+        matches = match_headers(names, std)
+        plan = make_plan(names, std, sample=sample)
+        out.append({"slug": slug, "score": score, "mapping": plan.mapping,
+                    "matches": [{"source": m.source, "column": m.column, "confidence": m.confidence, "how": m.how,
+                                 "mapped": m.mapped} for m in matches],
+                    "override": {m.source: m.column for m in matches
+                                 if not m.mapped and m.column and m.how == "fuzzy" and m.column not in plan.mapping.values()},
+                    "threshold": AUTO,
+                    "unmapped_required": [n[1] for n in plan.notes if n[0] == "unmapped-required-column"]})
+    return out

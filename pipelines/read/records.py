@@ -28,6 +28,8 @@ class RecordScanner:
         self.offset = 0                     # stream position of the next byte scanned
         self.last_end = -1                  # stream position of the last record terminator seen
         self.records = 0
+        self.blank_count = 0                # empty lines between records (Arrow skips them; we count them)
+        self.blank_lines: list[int] = []    # the first 50 of them
         self._lock = threading.Lock()
         self._starts: list[np.ndarray] = []
         self._ends: list[np.ndarray] = []
@@ -67,7 +69,10 @@ class RecordScanner:
         starts = np.concatenate(([self.record_start], end_lines[:-1] + 1))
         content = _content_lengths(b, ends)
         content[0] += 0 if self.empty else 1                # the record carried over from the last chunk
-        keep = content[:-1] > 0                             # Arrow skips blank lines; so do we
+        keep = content[:-1] > 0                             # Arrow skips blank lines; so do we (counted)
+        if not keep.all():
+            self.blank_count += int((~keep).sum())
+            self.blank_lines.extend(int(x) for x in starts[~keep][: 50 - len(self.blank_lines)])
         self._emit(starts[keep], (self.offset + ends)[keep])
         if ends.size:
             self.record_start = int(end_lines[-1]) + 1

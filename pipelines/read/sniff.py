@@ -16,10 +16,15 @@ from pathlib import Path
 from pipelines.declarations import ReadOptions
 from pipelines.normalize.text import WHITESPACE, unique_names
 from pipelines.read.encoding import HEAD_BYTES, detect_encoding, iter_decoded
+from quality.headers import is_known_header
 
 DELIMITERS = (",", "\t", ";", "|")
 NUMERIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)*$")
+DATE_LIKE = re.compile(r"^(?:\d{1,4}[/.\-年]\d{1,2}[/.\-月]\d{1,4}日?|[RHSrhs]\d{1,2}\.\d{1,2}\.\d{1,2}|(?:令和|平成|昭和)\S*\d+年.*)$")
 SAMPLE_ROWS = 200
+HEADER_CANDIDATES = 100                # records scored as the header (a notes block above it may be this long)
+HEADER_MIN = 0.35                      # below this no record is a header: the file has none
+HEADER_TIE = 0.05                      # the earliest record this close to the best wins (data rows come later)
 
 
 @dataclass
@@ -123,12 +128,13 @@ def find_header(recs: list[tuple[int, int, list[str]]], read: ReadOptions) -> di
         preamble = [",".join(_trim(r[2])) for r in recs[:header_idx] if not r[2][0].startswith("#")]
         body = recs[header_idx + 1:]
     elif header_idx is None and read.header_row == "auto" and not read.names:
-        while body and len(body) > 1 and sum(1 for c in body[0][2] if c.strip(WHITESPACE)) <= 1 and width > 2:
-            if any(c.strip(WHITESPACE) for c in body[0][2]):
-                preamble.append(",".join(_trim(body[0][2])))  # a merged title row above the header
-            body = body[1:]
-        if body and _header_like(body[0][2]):
-            header_idx, body = recs.index(body[0]), body[1:]
+        k = best_header(body, width)
+        if k is not None:
+            preamble = [",".join(_trim(r[2])) for r in body[:k] if any(c.strip(WHITESPACE) for c in r[2])]
+            header_idx, body = recs.index(body[k]), body[k + 1:]
+            if body and (joined := two_row_header(recs[header_idx][2], body[0][2], body[1][2] if len(body) > 1 else None)):
+                recs = recs[:header_idx] + [(recs[header_idx][0], body[0][1], joined)] + recs[header_idx + 2:]
+                body = body[1:]
     elif header_idx is not None:                    # #property: the #rows right after it are metadata too
         body = recs[header_idx + 1:]
         while body and body[0][2][0].lstrip(WHITESPACE).startswith("#"):
@@ -152,10 +158,76 @@ def _layout_fields(recs, header_idx, body, width, comments, preamble, read) -> d
                 sample=[(r[2] + [""] * ncols)[:ncols] for r in body[:SAMPLE_ROWS]])
 
 
-def _header_like(cells: list[str]) -> bool:
-    """A header has mostly filled cells and no numbers (a data row has coordinates, codes, counts)."""
+def best_header(body: list[tuple[int, int, list[str]]], width: int) -> int | None:
+    """Index in ``body`` of the header row: the best-scoring of the first ``HEADER_CANDIDATES`` records (the
+    earliest one within ``HEADER_TIE`` of the best), or None when no record looks like a header at all.
+    Everything above it is a block of notes (title, 出典, 注記, 更新日 …), of any length."""
+    scores = [header_score(r[2], body[k + 1][2] if k + 1 < len(body) else None, width)
+              for k, r in enumerate(body[:HEADER_CANDIDATES])]
+    if not scores or max(scores) < HEADER_MIN:
+        return None
+    top = max(scores)
+    return next(k for k, sc in enumerate(scores) if sc >= top - HEADER_TIE)
+
+
+def two_row_header(top: list[str], second: list[str], below: list[str] | None) -> list[str] | None:
+    """A header written on two rows (a merged 男性トイレ over 総数 | 小便器 | 和式, or a group row over item
+    names): the cells joined as ``top_second``, the top row's merged cells carried right over the empty ones
+    below them. Only when the second row is text where the top row has gaps, and the row after it is data."""
+    top = [c.strip(WHITESPACE) for c in top]
+    second = [c.strip(WHITESPACE) for c in second]
+    n = max(len(top), len(second))
+    top, second = top + [""] * (n - len(top)), second + [""] * (n - len(second))
+    filled = [c for c in second if c]
+    if not filled or any(_data_like(c) for c in filled) or below is None:
+        return None
+    if not any(_data_like(c.strip(WHITESPACE)) for c in below if c.strip(WHITESPACE)):
+        return None                                               # the row after it must be data (numbers, dates)
+    if not any(not t and b for t, b in zip(top, second)):        # no gap in the top row over a second-row word
+        return None
+    if not any(t and not b for t, b in zip(top, second)):        # a data row fills what the header names
+        return None
+    out, carry = [], ""
+    for t, b in zip(top, second):
+        carry = t or (carry if b else "")
+        out.append(f"{carry}_{b}" if carry and b and carry != b else (carry or b))
+    return out
+
+
+def header_score(cells: list[str], below: list[str] | None, width: int) -> float:
+    """0–1: how much a record looks like the header of a table ``width`` fields wide.
+
+    Filled share, text (not numbers or dates), cells that are known header words (any standard's names,
+    aliases and synonyms, folded), distinct cells, and a row below that looks like data. A record with
+    fewer than half its fields filled, or with numbers in more than a fifth of them, is never a header."""
     filled = [c.strip(WHITESPACE) for c in cells if c.strip(WHITESPACE)]
-    return len(filled) * 2 >= len(cells) and not any(NUMERIC.match(c) for c in filled)
+    if not filled or len(filled) * 2 < max(width, 2):
+        return 0.0
+    text = sum(1 for c in filled if not _data_like(c)) / len(filled)
+    if text < 0.8:
+        return 0.0
+    known = sum(1 for c in filled if is_known_header(c)) / len(filled)
+    if width <= 1 and not known:
+        return 0.0                             # one column of text: a header only if it is a known header word
+    unique = len(set(filled)) / len(filled)
+    share = min(len(filled) / max(width, 1), 1.0)
+    return round(0.25 * share + 0.15 * text + 0.35 * known + 0.1 * unique + 0.15 * _data_below(below, known), 4)
+
+
+def _data_like(cell: str) -> bool:
+    return bool(NUMERIC.match(cell) or DATE_LIKE.match(cell))
+
+
+def _data_below(below: list[str] | None, known: float) -> float:
+    """1 when the next record looks like data: numbers or dates in it, or fewer header words than this one."""
+    if below is None:
+        return 0.0
+    filled = [c.strip(WHITESPACE) for c in below if c.strip(WHITESPACE)]
+    if not filled:
+        return 0.0
+    if any(_data_like(c) for c in filled):
+        return 1.0
+    return 1.0 if sum(1 for c in filled if is_known_header(c)) / len(filled) < known else 0.5
 
 
 def _trim(cells: list[str]) -> list[str]:

@@ -30,7 +30,7 @@ def open_table(path: Path, fmt: str, read: ReadOptions, log: FindingLog) -> Open
         return Opened(layout.names, stream_csv(path, layout, log), _sample(layout.names, layout.sample),
                       csv_metadata(layout), _unnamed(layout.header, layout.names))
     if fmt in ("xlsx", "xls"):
-        table, layout = read_excel(path, read)
+        table, layout = read_excel(path, read, log)
         meta = {"format": fmt, "sheet": layout["sheet"], "header_row": layout["header_line"],
                 "data_row": layout["data_line"], "comments": layout["comments"], "preamble": layout["preamble"]}
         return _whole(table, layout["names"], meta, _unnamed(layout["header"], layout["names"]))

@@ -1,6 +1,8 @@
 """Dagster end to end, in-process: source -> table -> blocking checks -> release, warehouse, metrics."""
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -65,8 +67,13 @@ def test_bad_inputs_fail_alone_and_unchanged_rerun_does_nothing(ws):
     status = {o.id: o for o in summary.outcomes}
     assert status["koto-toilets"].status == "published"
     assert status["koto-missing"].status == "failed" and "koto-missing" in status["koto-missing"].reason
-    assert status["koto-undecodable"].status == "failed"
-    assert "byte" in status["koto-undecodable"].reason.lower() or "offset" in status["koto-undecodable"].reason.lower()
+    # issue 15: a file that cannot be read is a report naming the reason, not a crash; it is quarantined and blocked
+    bad = status["koto-undecodable"]
+    assert bad.status == "blocked" and bad.errors == 1 and "last good version stays published" in bad.reason
+    report = json.loads((ws.home / "reports" / "koto-undecodable" / f"{bad.version}.json").read_text("utf-8"))
+    found = next(f for f in report["findings"] if f["type"] == "unreadable-source")
+    assert found["severity"] == "error" and "offset" in found["examples"][0] and "byte" in found["examples"][0]
+    assert len(list((ws.home / "quarantine" / "koto-undecodable").iterdir())) == 1
     again = ingest(ws.datasets, ws.home, ["koto-toilets"], progress=False)
     assert [o.status for o in again.outcomes] == ["unchanged"]
 

@@ -224,7 +224,9 @@ def test_inspect_reports_layout_types_and_best_standard(tmp_path):
     assert types["緯度"] == "latitude" and types["開設日"] == "date" and types["NO"] == "integer"
     assert info["dialect"]["delimiter"] == ","
     for best in info["standards"]:
-        assert set(best) == {"slug", "score", "mapping"} and best["mapping"]["緯度"] == "緯度"
+        assert set(best) == {"slug", "score", "mapping", "matches", "override", "threshold", "unmapped_required"}
+        assert best["mapping"]["緯度"] == "緯度"
+        assert {m["source"]: (m["confidence"], m["how"]) for m in best["matches"]}["緯度"] == (1.0, "name")
 
 
 # Two real files copied from shared/realdata (provenance: shared/realdata/SOURCES.md #15 and #19), so these

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from quality.standards import Standard, map_headers
+from quality.headers import map_headers
+from quality.standards import Standard
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,7 +1,8 @@
 """Standards load, carry their provenance, and map real-world header variants onto their columns."""
 import pytest
 
-from quality.standards import header_key, list_standards, load_standard, map_headers, match_standard
+from quality.headers import map_headers, match_standard
+from quality.standards import header_key, list_standards, load_standard
 
 SLUGS = ["aed", "care_service", "cultural_property", "event", "evacuation_space", "fire_hydrant",
          "medical_institution", "open_data_list", "population", "preschool", "public_facility",

@@ -84,7 +84,7 @@ def generate(n: int, root: Path) -> dict:
     for k in range(PUBLISHER_COPIES):
         for pid in used:
             p = dict(base_pubs[pid])
-            p.update(id=f"{pid}-p{k:02d}", name=f"{p['name']}（複製{k:02d}）")
+            p.update(id=f"{pid}_p{k:02d}", name=f"{p['name']}（複製{k:02d}）")
             pubs["publishers"].append(p)
     root.mkdir(parents=True, exist_ok=True)
     (root / "publishers.yaml").write_text(yaml.safe_dump(pubs, allow_unicode=True, sort_keys=False), "utf-8")
@@ -100,7 +100,7 @@ def generate(n: int, root: Path) -> dict:
             base, suffix, data = shapes[shape]
         decl = {k: v for k, v in base.items()}
         ds_id = f"{base['id'][:80]}-{i:05d}"
-        pub = f"{base['publisher']}-p{(i // len(bundled)) % PUBLISHER_COPIES:02d}"
+        pub = f"{base['publisher']}_p{(i // len(bundled)) % PUBLISHER_COPIES:02d}"
         src = f"sources/{pub}/{ds_id}{suffix}"
         (root / src).parent.mkdir(parents=True, exist_ok=True)
         (root / src).write_bytes(data)
@@ -119,13 +119,15 @@ def generate(n: int, root: Path) -> dict:
 
 
 def change_one_source(root: Path) -> str:
-    """Append a row to one UTF-8 toilet CSV (a copy of row 2 with a new ID); returns the dataset id."""
-    path = sorted(root.glob("sources/t131083-p*/koto-public-toilets-*.csv"))[0]
-    rows = _read_rows(path)
-    new = list(rows[1])
-    new[1] = new[1][:-3] + "999"
-    path.write_bytes(_csv([*rows, new]).encode("utf-8-sig"))
-    return path.stem
+    """Append a row (a copy of row 2 with a new ID) to one plain UTF-8 toilet CSV; returns the dataset id."""
+    for path in sorted(root.glob("sources/t131083_p*/koto-public-toilets-*.csv")):
+        rows = _read_rows(path)
+        if "名称" in rows[0]:                                 # not the '#'-metadata or the blocked variant
+            new = list(rows[1])
+            new[1] = new[1][:-3] + "999"
+            path.write_bytes(_csv([*rows, new]).encode("utf-8-sig"))
+            return path.stem
+    raise SystemExit("no plain toilet CSV to change")
 
 
 # ------------------------------------------------------------------------------------------------ measuring

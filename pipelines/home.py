@@ -15,6 +15,15 @@ def resolve_home(value: str | os.PathLike | None = None) -> Path:
     return Path(value or os.environ.get("OPENDATA_HOME") or "var").resolve()
 
 
+def relative_to_home(path: str | os.PathLike, home: Path) -> str:
+    """``path`` relative to the data home (POSIX separators) when it lies inside it, else unchanged: nothing under
+    the home stores an absolute path, so a home can be moved or copied to another machine."""
+    try:
+        return Path(path).resolve().relative_to(Path(home).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def ensure_dagster_home(home: Path) -> Path:
     """Create ``home/dagster`` holding the repo's ``dagster.yaml`` and return it (the value for DAGSTER_HOME)."""
     dagster_home = home / "dagster"

@@ -70,6 +70,19 @@ def current_source(ds: Dataset, decls: Declarations, home: Home, inbox_file: str
     return value
 
 
+def peek_source(ds: Dataset, decls: Declarations, home: Home) -> str:
+    """The sha256 ``current_source`` would return now (same fetch, same inbox rule), without recording it:
+    how ``opendata ingest`` finds the changed sources before it starts a run."""
+    from pipelines.home import read_json
+    from pipelines.sources import fetch_source
+
+    fetched = fetch_source(ds, decls.root, home.root)
+    inbox = (read_json(home.std_dir(ds.id) / "source.json", {}) or {}).get("inbox")
+    if inbox and inbox.get("declared_sha256") in (None, fetched.sha256):
+        return inbox["sha256"]
+    return fetched.sha256
+
+
 def _source_value(fetched, home: Home, origin: str) -> dict:
     """Paths inside the data home are stored relative to it, so a home can be moved."""
     return {"sha256": fetched.sha256, "path": relative_to_home(Path(fetched.path), home.root), "filename": fetched.filename,
@@ -122,10 +135,11 @@ def build_chunk_assets(name: str, chunk: list[Dataset], decls: Declarations) -> 
         selected = context.selected_asset_keys
         todo = [ds for ds in chunk if any(k in selected for k in dataset_keys(ds.id))]
         client = catalog.client(home.root) if any(dataset_keys(d.id)[2] in selected for d in todo) else None
+        known = _source_versions(context, [dataset_keys(d.id)[0] for d in todo if dataset_keys(d.id)[0] in selected])
         failed: dict[str, str] = {}
         for ds in todo:
             try:
-                yield from _run_dataset(context, ds, decls, home, client, catalog.url, selected)
+                yield from _run_dataset(context, ds, decls, home, client, catalog.url, selected, known)
             except Exception as e:  # one bad dataset must not stop the others
                 failed[ds.id] = _root_message(e)
                 context.log.error(f"{ds.id}: {failed[ds.id]}")
@@ -136,17 +150,32 @@ def build_chunk_assets(name: str, chunk: list[Dataset], decls: Declarations) -> 
     return datasets_step
 
 
-def _run_dataset(context, ds: Dataset, decls: Declarations, home: Home, client, site_url: str, selected):
-    """source -> table (+ checks) -> release for one dataset, only the selected parts."""
+def _source_versions(context, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, str]:
+    """The data version each source was last materialized with (one batched query for the whole step)."""
+    out = {}
+    for start in range(0, len(keys), 900):
+        for key, ev in context.instance.get_latest_materialization_events(keys[start:start + 900]).items():
+            if ev is not None and ev.asset_materialization:
+                out[key] = (ev.asset_materialization.tags or {}).get("dagster/data_version")
+    return out
+
+
+def _run_dataset(context, ds: Dataset, decls: Declarations, home: Home, client, site_url: str, selected,
+                 known: dict[dg.AssetKey, str]):
+    """source -> table (+ checks) -> release for one dataset, only the selected parts.
+
+    An unchanged source is not materialized again: its data version (sha256) is already recorded, and a
+    materialization per unchanged dataset would make a no-op run cost one event-log write per dataset."""
     from pipelines.home import read_json
 
     source_key, table_key, release_key = dataset_keys(ds.id)
     if source_key in selected:
         src = current_source(ds, decls, home, context.run.tags.get(INBOX_TAG))
-        yield dg.MaterializeResult(asset_key=source_key, data_version=dg.DataVersion(src["sha256"]),
-                                   metadata={"sha256": src["sha256"], "filename": src["filename"],
-                                             "origin": src["origin"],
-                                             "bytes": (home.root / src["path"]).stat().st_size})
+        if known.get(source_key) != src["sha256"]:
+            yield dg.MaterializeResult(asset_key=source_key, data_version=dg.DataVersion(src["sha256"]),
+                                       metadata={"sha256": src["sha256"], "filename": src["filename"],
+                                                 "origin": src["origin"],
+                                                 "bytes": (home.root / src["path"]).stat().st_size})
     else:
         src = (read_json(home.std_dir(ds.id) / "source.json", {}) or {}).get("current")
         if src is None:

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: ~10x faster on 1,000 files
 
 
 class DeclarationError(ValueError):
@@ -182,7 +183,7 @@ class TargetFile(Strict):
 
 def _load_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text("utf-8"))
+        return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
     except FileNotFoundError:
         raise DeclarationError(path, "-", "file not found") from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:

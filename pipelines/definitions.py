@@ -74,7 +74,10 @@ def defs() -> dg.Definitions:
     return build_definitions(datasets, resolve_home(), catalog_from_env(), per_step_from_env())
 
 
-def ingest_job() -> dg.JobDefinition:
-    """The asset job as a reconstructable target (``dg.reconstructable(ingest_job)``): each step process of the
-    multiprocess executor rebuilds the definitions from the same environment as ``defs``."""
-    return defs().get_implicit_global_asset_job_def()
+def ingest_job():
+    """The asset job as a reconstructable target for ``dg.execute_job``: each step process of the multiprocess
+    executor rebuilds the definitions from ``defs`` and the same environment (``pipelines.runner``)."""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    return ReconstructableRepository.for_module("pipelines.definitions", "defs").get_reconstructable_job(
+        "__ASSET_JOB")

@@ -127,14 +127,11 @@ def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog
     instance = instance_for(home)
     summary = IngestSummary()
     before = {i: (read_json(home / "std" / i / "released.json", {}) or {}).get("version") for i in ids}
-    # 1. fetch every source (cheap; data version = sha256), 2. run downstream only where it is stale.
-    sources = [dataset_keys(i)[0] for i in ids]
-    run_id, failures = _run(p, instance, sources, f"Fetching {len(ids)} source(s)", progress, len(ids))
-    summary.run_ids.append(run_id)
-    todo = stale_datasets(instance, p.defs, [i for i in ids if i not in failures])
+    # Only datasets whose source changed, or whose table/release is behind, run: one run, all their steps.
+    todo, failures = changed_datasets(p, instance, home, ids, progress)
     if todo:
-        keys = dataset_selection(todo).resolve(p.defs.resolve_asset_graph()) - set(sources)
-        run_id, more = _run(p, instance, sorted(keys), f"Ingesting {len(todo)} dataset(s)", progress, len(todo),
+        keys = sorted(dataset_selection(todo).resolve(p.defs.resolve_asset_graph()))
+        run_id, more = _run(p, instance, keys, f"Ingesting {len(todo)} dataset(s)", progress, len(todo),
                             parallel=len({p.step_of[i] for i in todo}) > 1)
         summary.run_ids.append(run_id)
         failures.update(more)
@@ -179,15 +176,47 @@ def _finish(summary: IngestSummary, p: Plan, instance: dg.DagsterInstance, home:
                          if k in GLOBAL_STEPS]
 
 
-def stale_datasets(instance: dg.DagsterInstance, defs: dg.Definitions, ids: list[str]) -> list[str]:
+def changed_datasets(p: Plan, instance: dg.DagsterInstance, home: Path, ids: list[str],
+                     progress: bool) -> tuple[list[str], dict[str, str]]:
+    """Datasets to run: the source's sha256 (fetched as the source asset would) differs from the data version
+    Dagster last recorded for it, or its table/release is behind. Sources that cannot be fetched are run too,
+    so that the failure is recorded by Dagster and reported with its reason."""
+    from pipelines.assets import peek_source
+    from pipelines.resources import Home
+
+    res = Home(path=str(home), datasets=str(p.decls.root))
+    latest = _latest(instance, [dataset_keys(i)[0] for i in ids])
+    changed = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), disable=not progress, transient=True) as bar:
+        task = bar.add_task(f"Checking {len(ids)} source(s)", total=len(ids))
+        for ds_id in ids:
+            try:
+                sha = peek_source(p.decls.datasets[ds_id], p.decls, res)
+            except Exception:   # noqa: BLE001 - the run reports it
+                sha = None
+            ev = latest.get(dataset_keys(ds_id)[0])
+            if sha is None or ev is None or (ev.asset_materialization.tags or {}).get("dagster/data_version") != sha:
+                changed.append(ds_id)
+            bar.advance(task)
+    rest = [i for i in ids if i not in set(changed)]
+    todo = set(changed) | set(stale_datasets(instance, p.defs, rest, home))
+    return [i for i in ids if i in todo], {}
+
+
+def _latest(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict:
+    latest = {}
+    for start in range(0, len(keys), 900):   # stay below SQLite's bound-parameter limit
+        latest.update(instance.get_latest_materialization_events(keys[start:start + 900]))
+    return latest
+
+
+def stale_datasets(instance: dg.DagsterInstance, defs: dg.Definitions, ids: list[str], home: Path) -> list[str]:
     """Datasets whose table or release is missing or behind its upstream's data version / its code version.
 
     Reads the latest materialization of every asset involved in one batch (not one query per asset)."""
     graph = defs.resolve_asset_graph()
-    keys = [k for i in ids for k in dataset_keys(i)]
-    latest = {}
-    for start in range(0, len(keys), 900):   # stay below SQLite's bound-parameter limit
-        latest.update(instance.get_latest_materialization_events(keys[start:start + 900]))
+    latest = _latest(instance, [k for i in ids for k in dataset_keys(i)])
 
     def behind(key: dg.AssetKey, upstream: dg.AssetKey) -> bool:
         ev, up = latest.get(key), latest.get(upstream)
@@ -199,8 +228,14 @@ def stale_datasets(instance: dg.DagsterInstance, defs: dg.Definitions, ids: list
         return consumed != up_tags.get("dagster/data_version") or (code is not None
                                                                   and tags.get("dagster/code_version") != code)
 
+    def blocked(ds_id: str) -> bool:   # current table failed the gate: stays blocked until its inputs change
+        ev = latest.get(dataset_keys(ds_id)[1])
+        version = (ev.asset_materialization.tags or {}).get("dagster/data_version") if ev else None
+        report = read_json(home / "reports" / ds_id / f"{version}.json", {}) if version else {}
+        return bool(report) and not report.get("valid", True)
+
     return [i for i in ids if behind(dataset_keys(i)[1], dataset_keys(i)[0])
-            or behind(dataset_keys(i)[2], dataset_keys(i)[1])]
+            or (behind(dataset_keys(i)[2], dataset_keys(i)[1]) and not blocked(i))]
 
 
 def _run(p: Plan, instance: dg.DagsterInstance, keys: list[dg.AssetKey], label: str, progress: bool,
@@ -216,7 +251,7 @@ def _run(p: Plan, instance: dg.DagsterInstance, keys: list[dg.AssetKey], label: 
         try:
             if parallel:
                 with _environ(p.env):
-                    holder["result"] = dg.execute_job(dg.reconstructable(ingest_job), instance=instance,
+                    holder["result"] = dg.execute_job(ingest_job(), instance=instance,
                                                       asset_selection=keys, run_config=QUIET, tags=tags)
             else:
                 job = p.defs.get_implicit_global_asset_job_def()

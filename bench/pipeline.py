@@ -134,7 +134,8 @@ def change_one_source(root: Path) -> str:
 
 
 def _tree_rss(pid: int) -> int:
-    """RSS in bytes of ``pid`` and all its descendants, from /proc."""
+    """Memory in bytes of ``pid`` and all its descendants: the sum of their PSS (proportional set size, from
+    /proc/<pid>/smaps_rollup), so pages forked step processes share with the forkserver count once."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for d in os.listdir("/proc"):
@@ -150,9 +151,20 @@ def _tree_rss(pid: int) -> int:
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        total += _pss(p, rss.get(p, 0))
         todo += children.get(p, [])
     return total
+
+
+def _pss(pid: int, fallback: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return fallback
 
 
 def measure(cmd: list[str], env: dict, label: str) -> dict:
@@ -227,7 +239,7 @@ def plain_loop(datasets: Path, home: Path) -> None:
     print(f"plain loop: {outcome}")
 
 
-def run_n(n: int, work: Path, skip_plain: bool) -> list[dict]:
+def run_n(n: int, work: Path, skip_plain: bool, shapes: list[str]) -> list[dict]:
     datasets, env = work / f"datasets-{n}", {**os.environ, "PYTHONWARNINGS": "ignore"}
     print(f"=== N = {n}: generating into {datasets}", flush=True)
     print("shapes:", generate(n, datasets), flush=True)
@@ -238,6 +250,9 @@ def run_n(n: int, work: Path, skip_plain: bool) -> list[dict]:
     home = work / f"home-{n}"
     ingest = [*opendata, "--home", str(home), "ingest", "--all", "--datasets", str(datasets)]
     rows.append(measure(ingest, env, "b opendata ingest --all, fresh home"))
+    for shape in shapes:
+        other = [*opendata, "--home", str(work / f"home-{n}-{shape}"), "ingest", "--all", "--datasets", str(datasets)]
+        rows.append(measure(other, {**env, "OPENDATA_EXECUTOR": shape}, f"b′ same, OPENDATA_EXECUTOR={shape}"))
     rows.append(measure(ingest, env, "c nothing changed"))
     changed = change_one_source(datasets)
     rows.append(measure(ingest, env, f"d one source changed ({changed})"))
@@ -249,7 +264,7 @@ def run_n(n: int, work: Path, skip_plain: bool) -> list[dict]:
 
 
 def table(results: dict[int, list[dict]]) -> str:
-    lines = ["| N | step | wall s | s / dataset | peak RSS MiB | ÷ plain loop | exit | load avg before→after |",
+    lines = ["| N | step | wall s | s / dataset | peak PSS MiB | ÷ plain loop | exit | load avg before→after |",
              "|---:|---|---:|---:|---:|---:|---:|---|"]
     for n, rows in results.items():
         plain = next((r["wall"] for r in rows if r["label"].startswith("a")), None)
@@ -272,11 +287,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temp folder)")
     ap.add_argument("--skip-plain", action="store_true")
+    ap.add_argument("--shapes", nargs="*", default=[], help="also time the first ingest with OPENDATA_EXECUTOR=…")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, load {os.getloadavg()}", flush=True)
     try:
-        results = {n: run_n(n, work, args.skip_plain) for n in args.n}
+        results = {n: run_n(n, work, args.skip_plain, args.shapes) for n in args.n}
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

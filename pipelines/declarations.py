@@ -222,6 +222,7 @@ def load_declarations(root: Path) -> Declarations:
     categories = {c.id: c for c in pub_file.categories}
     targets = _validate(TargetFile, root / "targets.yaml")
     datasets: dict[str, Dataset] = {}
+    paths: dict[str, Path] = {}
     for path in sorted(root.glob("*/*.yaml")):
         if path.parts[-2] == "sources":
             continue
@@ -229,8 +230,9 @@ def load_declarations(root: Path) -> Declarations:
         if ds.publisher not in publishers:
             raise DeclarationError(path, "publisher", f"unknown publisher {ds.publisher!r} (not in publishers.yaml)")
         if ds.id in datasets:
-            raise DeclarationError(path, "id", f"duplicate dataset id {ds.id!r}")
+            raise DeclarationError(path, "id", f"duplicate dataset id {ds.id!r}: also declared in {paths[ds.id]}")
         datasets[ds.id] = ds
+        paths[ds.id] = path
     for pt in targets.publishers:
         if pt.publisher not in publishers:
             raise DeclarationError(root / "targets.yaml", "publishers", f"unknown publisher {pt.publisher!r}")

@@ -27,14 +27,23 @@ def datasets_per_step(n: int) -> int:
     return max(MIN_PER_STEP, math.ceil(n / TARGET_STEPS))
 
 
-def executor() -> dg.ExecutorDefinition:
-    """Dagster's multiprocess executor, one process per core, steps forked from a preloaded forkserver."""
+CELERY_ENV = "OPENDATA_CELERY_BROKER"     # e.g. redis://host:6379/0 -> steps run on Celery workers
+
+
+def executor(celery_broker: str | None = None) -> dg.ExecutorDefinition:
+    """Dagster's multiprocess executor, one process per core, steps forked from a preloaded forkserver; or,
+    with a Celery broker, dagster-celery's executor (steps as tasks on workers, possibly on other machines)."""
+    if celery_broker:
+        from dagster_celery import celery_executor
+
+        return celery_executor.configured({"broker": celery_broker, "backend": celery_broker})
     return dg.multiprocess_executor.configured(
         {"max_concurrent": 0, "start_method": {"forkserver": {"preload_modules": PRELOAD}}})
 
 
 def build_definitions(datasets_dir: Path, home: Path, catalog: CatalogTarget | None = None,
-                      per_step: int | None = None, decls: Declarations | None = None) -> dg.Definitions:
+                      per_step: int | None = None, decls: Declarations | None = None,
+                      celery_broker: str | None = None) -> dg.Definitions:
     decls = decls or load_declarations(datasets_dir)
     per_step = per_step or datasets_per_step(len(decls.datasets))
     assets = [build_chunk_assets(f"datasets_{i:03d}", chunk, decls)
@@ -49,7 +58,7 @@ def build_definitions(datasets_dir: Path, home: Path, catalog: CatalogTarget | N
                                                        "global_assets", target=dg.AssetSelection.groups("global"))],
         resources={"home": Home(path=str(home), datasets=str(decls.root)),
                    "catalog": catalog or CatalogTarget(), "io_manager": io},
-        executor=executor(),
+        executor=executor(celery_broker),
     )
 
 
@@ -69,9 +78,10 @@ def per_step_from_env() -> int | None:
 @dg.definitions
 def defs() -> dg.Definitions:
     """Read at load time (not import time): OPENDATA_DATASETS, OPENDATA_HOME, OPENDATA_CKAN_URL,
-    OPENDATA_DATASETS_PER_STEP."""
+    OPENDATA_DATASETS_PER_STEP, OPENDATA_CELERY_BROKER."""
     datasets = Path(os.environ.get("OPENDATA_DATASETS") or DEFAULT_DATASETS)
-    return build_definitions(datasets, resolve_home(), catalog_from_env(), per_step_from_env())
+    return build_definitions(datasets, resolve_home(), catalog_from_env(), per_step_from_env(),
+                             celery_broker=os.environ.get(CELERY_ENV) or None)
 
 
 def ingest_job():

@@ -26,13 +26,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipelines.assets import chunk_datasets, dataset_keys
 from pipelines.automation import dataset_selection
 from pipelines.declarations import Declarations, load_declarations
-from pipelines.definitions import build_definitions, datasets_per_step, ingest_job
+from pipelines.definitions import CELERY_ENV, build_definitions, datasets_per_step, ingest_job
 from pipelines.home import ensure_dagster_home, read_json
 from pipelines.resources import CatalogTarget
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the summary table reports failures
 PID_TAG, HOST_TAG = "opendata/pid", "opendata/host"
 GLOBAL_STEPS = ("warehouse", "publication_metrics")
+EXECUTOR_ENV = "OPENDATA_EXECUTOR"   # "in_process": every step in the CLI's process (for comparison, debugging)
 
 
 @dataclass
@@ -106,10 +107,13 @@ def plan(datasets_dir: Path, home: Path, catalog: CatalogTarget | None, per_step
     decls = load_declarations(datasets_dir)
     per_step = per_step or datasets_per_step(len(decls.datasets))
     catalog = catalog or CatalogTarget()
-    defs = build_definitions(datasets_dir, home, catalog, per_step=per_step, decls=decls)
+    defs = build_definitions(datasets_dir, home, catalog, per_step=per_step, decls=decls,
+                             celery_broker=os.environ.get(CELERY_ENV) or None)
     step_of = {ds.id: f"datasets_{i:03d}" for i, chunk in enumerate(chunk_datasets(decls, per_step)) for ds in chunk}
     env = {"OPENDATA_HOME": str(home), "OPENDATA_DATASETS": str(decls.root), "OPENDATA_DATASETS_PER_STEP": str(per_step),
            "OPENDATA_SITE_URL": catalog.url}
+    if os.environ.get(CELERY_ENV):
+        env[CELERY_ENV] = os.environ[CELERY_ENV]
     if catalog.kind == "remote":
         env.update(OPENDATA_CKAN_URL=catalog.url, OPENDATA_CKAN_API_KEY=catalog.api_key or "")
     return Plan(decls, defs, per_step, step_of, env)
@@ -131,8 +135,9 @@ def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog
     todo, failures = changed_datasets(p, instance, home, ids, progress)
     if todo:
         keys = sorted(dataset_selection(todo).resolve(p.defs.resolve_asset_graph()))
+        parallel = len({p.step_of[i] for i in todo}) > 1 and os.environ.get(EXECUTOR_ENV) != "in_process"
         run_id, more = _run(p, instance, keys, f"Ingesting {len(todo)} dataset(s)", progress, len(todo),
-                            parallel=len({p.step_of[i] for i in todo}) > 1)
+                            parallel=parallel)
         summary.run_ids.append(run_id)
         failures.update(more)
     _finish(summary, p, instance, home, ids, before, failures, bool(todo), progress)

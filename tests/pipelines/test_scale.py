@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.globals import open_warehouse
-from pipelines.runner import HOST_TAG, PID_TAG, fail_orphaned_runs, ingest, instance_for
+from pipelines.runner import HOST_TAG, PID_TAG, RunProgress, fail_orphaned_runs, ingest, instance_for
 from tests.pipelines.conftest import GOOD_ROWS, HEADER
 
 pytestmark = pytest.mark.slow
@@ -39,6 +39,12 @@ def test_multiprocess_steps_isolate_a_broken_dataset_and_rerun_only_what_changed
     assert run.status == dg.DagsterRunStatus.FAILURE          # the step with the broken dataset failed ...
     engine = [e.message for e in instance.all_logs(run.run_id) if "multiprocess executor" in (e.message or "")]
     assert engine, "the dataset run used the multiprocess executor"
+    # progress counts come from the run's new events only: a second poll reads nothing again
+    watch = RunProgress(instance, run.tags["opendata/cli-run"], "ingest", 4)
+    watch.poll()
+    assert {k: len(v) for k, v in watch.done.items()} == {"source": 4, "table": 3, "release": 3, "blocked": 0}
+    assert instance.get_records_for_run(run.run_id, cursor=watch.cursor).records == []
+    watch.close(progress=False)
     lineage = instance.get_latest_materialization_event(dg.AssetKey(["koto-b", "release"]))
     assert lineage.asset_materialization.tags["dagster/input_data_version/koto-b/table"]   # lineage per dataset
 

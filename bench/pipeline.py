@@ -192,7 +192,7 @@ def measure(cmd: list[str], env: dict, label: str) -> dict:
             "output": output}
 
 
-def plain_loop(datasets: Path, home: Path) -> None:
+def plain_loop(datasets: Path, home: Path, sample: int = 0) -> None:
     """(a) The same library calls as the assets, one dataset after the other, no Dagster."""
     from catalog import metrics
     from pipelines.assets import table_version
@@ -208,6 +208,9 @@ def plain_loop(datasets: Path, home: Path) -> None:
     from datetime import datetime
 
     decls = load_declarations(datasets)
+    if sample:   # every k-th declaration, so the sample keeps the shapes' mix
+        step = max(1, len(decls.datasets) // sample)
+        decls = decls.model_copy(update={"datasets": dict(list(decls.datasets.items())[::step][:sample])})
     res = Home(path=str(home), datasets=str(decls.root))
     client = CatalogTarget().client(home)
     released, outcome = {}, {"published": 0, "blocked": 0, "failed": 0}
@@ -239,14 +242,19 @@ def plain_loop(datasets: Path, home: Path) -> None:
     print(f"plain loop: {outcome}")
 
 
-def run_n(n: int, work: Path, skip_plain: bool, shapes: list[str]) -> list[dict]:
+def run_n(n: int, work: Path, skip_plain: bool, shapes: list[str], plain_sample: int | None = None) -> list[dict]:
     datasets, env = work / f"datasets-{n}", {**os.environ, "PYTHONWARNINGS": "ignore"}
     print(f"=== N = {n}: generating into {datasets}", flush=True)
     print("shapes:", generate(n, datasets), flush=True)
     py, opendata = sys.executable, [sys.executable, "-m", "pipelines.cli"]
     rows = []
     if not skip_plain:
-        rows.append(measure([py, __file__, "--plain", str(datasets), str(work / f"plain-{n}")], env, "a plain loop"))
+        cmd = [py, __file__, "--plain", str(datasets), str(work / f"plain-{n}"), str(plain_sample or 0)]
+        row = measure(cmd, env, "a plain loop" + (f" ({plain_sample} of {n} datasets, wall × {n / plain_sample:g})"
+                                                  if plain_sample else ""))
+        if plain_sample:           # time per dataset measured on the sample, scaled to N
+            row["wall"] *= n / plain_sample
+        rows.append(row)
     home = work / f"home-{n}"
     ingest = [*opendata, "--home", str(home), "ingest", "--all", "--datasets", str(datasets)]
     rows.append(measure(ingest, env, "b opendata ingest --all, fresh home"))
@@ -281,18 +289,21 @@ def table(results: dict[int, list[dict]]) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--plain":
-        return plain_loop(Path(sys.argv[2]), Path(sys.argv[3]))
+    if len(sys.argv) >= 4 and sys.argv[1] == "--plain":
+        return plain_loop(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temp folder)")
     ap.add_argument("--skip-plain", action="store_true")
+    ap.add_argument("--plain-sample", type=int, default=None,
+                    help="time the plain loop on this many of the N datasets and scale its wall time to N")
     ap.add_argument("--shapes", nargs="*", default=[], help="also time the first ingest with OPENDATA_EXECUTOR=…")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, load {os.getloadavg()}", flush=True)
     try:
-        results = {n: run_n(n, work, args.skip_plain, args.shapes) for n in args.n}
+        results = {n: run_n(n, work, args.skip_plain, args.shapes, args.plain_sample if n > 100 else None)
+                   for n in args.n}
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -14,6 +14,7 @@ import dagster as dg
 from pipelines import release as release_mod
 from pipelines.automation import INBOX_TAG
 from pipelines.declarations import Dataset, Declarations, FileSource
+from pipelines.home import relative_to_home
 from pipelines.resources import CatalogTarget, Home
 from quality.findings import FAMILIES, Finding, QualityReport
 
@@ -53,65 +54,170 @@ def current_source(ds: Dataset, decls: Declarations, home: Home, inbox_file: str
                                                               member=getattr(ds.source, "member", None))})
         fetched = fetch_source(dropped, decls.root, home.root)
         moved = move_processed(Path(inbox_file), home.root / "inbox")
-        value = _source_value(fetched, origin=f"inbox:{moved.name}")
+        value = _source_value(fetched, home, origin=f"inbox:{moved.name}")
         state["inbox"] = {**value, "declared_sha256": state.get("declared_sha256")}
     else:
         fetched = fetch_source(ds, decls.root, home.root)
-        value = _source_value(fetched, origin="declared")
+        value = _source_value(fetched, home, origin="declared")
         inbox = state.get("inbox")
         if inbox and inbox.get("declared_sha256") in (None, fetched.sha256):
             value = {k: v for k, v in inbox.items() if k != "declared_sha256"}   # declared source unchanged
         else:
             state.pop("inbox", None)
         state["declared_sha256"] = fetched.sha256
+    state["current"] = value
     write_json(state_path, state)
     return value
 
 
-def _source_value(fetched, origin: str) -> dict:
-    return {"sha256": fetched.sha256, "path": str(fetched.path), "filename": fetched.filename,
+def peek_source(ds: Dataset, decls: Declarations, home: Home) -> str:
+    """The sha256 ``current_source`` would return now (same fetch, same inbox rule), without recording it:
+    how ``opendata ingest`` finds the changed sources before it starts a run."""
+    from pipelines.home import read_json
+    from pipelines.sources import fetch_source
+
+    fetched = fetch_source(ds, decls.root, home.root)
+    inbox = (read_json(home.std_dir(ds.id) / "source.json", {}) or {}).get("inbox")
+    if inbox and inbox.get("declared_sha256") in (None, fetched.sha256):
+        return inbox["sha256"]
+    return fetched.sha256
+
+
+def _source_value(fetched, home: Home, origin: str) -> dict:
+    """Paths inside the data home are stored relative to it, so a home can be moved."""
+    return {"sha256": fetched.sha256, "path": relative_to_home(Path(fetched.path), home.root), "filename": fetched.filename,
             "meta": _jsonable(fetched.meta), "origin": origin}
 
 
-def build_dataset_assets(ds: Dataset, decls: Declarations) -> list:
+def chunk_datasets(decls: Declarations, per_step: int) -> list[list[Dataset]]:
+    """Datasets in (publisher, id) order cut into slices of ``per_step``: one Dagster step (process) each."""
+    ordered = sorted(decls.datasets.values(), key=lambda d: (d.publisher, d.id))
+    return [ordered[i:i + per_step] for i in range(0, len(ordered), per_step)]
+
+
+def dataset_specs(ds: Dataset) -> tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]:
+    """The three assets of one dataset and the blocking checks on its table (one per finding family)."""
     source_key, table_key, release_key = dataset_keys(ds.id)
-    group = ds.publisher
-    title = ds.title.ja
+    group, title = ds.publisher, ds.title.ja
+    specs = [
+        dg.AssetSpec(source_key, group_name=group, kinds={"file"}, skippable=True,
+                     description=f"{title}: fetch the source bytes (content-addressed; data version = sha256).",
+                     metadata={"dataset": ds.id, "publisher": ds.publisher,
+                               "update_frequency": ds.update_frequency.value}),
+        dg.AssetSpec(table_key, deps=[source_key], group_name=group, kinds={"parquet", "polars"}, skippable=True,
+                     code_version=table_version("", ds),
+                     description=f"{title}: decode, parse, map to the standard's columns, normalise, "
+                                 f"write std/{ds.id}/<ver>.parquet."),
+        dg.AssetSpec(release_key, deps=[table_key], group_name=group, kinds={"ckan"}, skippable=True,
+                     description=f"{title}: build CSV/Parquet/JSON/GeoJSON downloads and publish through "
+                                 "call_action."),
+    ]
+    checks = [dg.AssetCheckSpec(name=family.replace("-", "_"), asset=table_key, blocking=True,
+                                description=f"{family} findings of the quality suite") for family in FAMILIES]
+    return specs, checks
 
-    @dg.asset(key=source_key, group_name=group, kinds={"file"},
-              description=f"{title}: fetch the source bytes (content-addressed; data version = sha256).",
-              metadata={"dataset": ds.id, "publisher": ds.publisher, "update_frequency": ds.update_frequency.value})
-    def source(context: dg.AssetExecutionContext, home: Home) -> dg.Output[dict]:
-        value = current_source(ds, decls, home, context.run.tags.get(INBOX_TAG))
-        context.log.info(f"{ds.id}: source {value['filename']} sha256={value['sha256'][:12]} ({value['origin']})")
-        return dg.Output(value, data_version=dg.DataVersion(value["sha256"]),
-                         metadata={"sha256": value["sha256"], "filename": value["filename"],
-                                   "origin": value["origin"], "bytes": Path(value["path"]).stat().st_size})
 
-    @dg.asset(key=table_key, ins={"src": dg.AssetIn(source_key)}, group_name=group, kinds={"parquet", "polars"},
-              code_version=table_version("", ds),
-              description=f"{title}: decode, parse, map to the standard's columns, normalise, write std/{ds.id}/<ver>.parquet.")
-    def table(context: dg.AssetExecutionContext, home: Home, src: dict) -> dg.Output[dict]:
-        version = table_version(src["sha256"], ds)
-        value = _table_version_record(context, ds, home, src, version)
-        return dg.Output(value, data_version=dg.DataVersion(version),
-                         metadata={"version": version, "rows": value["rows"], "columns": len(value["columns"]),
-                                   "unmapped": ", ".join(value["unmapped"]) or "-", "path": value["path"]})
+def build_chunk_assets(name: str, chunk: list[Dataset], decls: Declarations) -> dg.AssetsDefinition:
+    """One multi-asset for several datasets: every dataset keeps its own ``source``/``table``/``release`` assets,
+    checks, lineage and data versions, but they run in one step, so a process (and its ~5 s of imports) serves
+    many datasets. ``can_subset``: a run selecting one dataset runs only that dataset's part of the step.
 
-    checks = _build_checks(ds, decls, table_key)
+    A dataset that fails does not stop the others; the step fails at the end, listing the failed datasets."""
+    specs, checks = [], []
+    for ds in chunk:
+        s, c = dataset_specs(ds)
+        specs += s
+        checks += c
 
-    @dg.asset(key=release_key, ins={"tbl": dg.AssetIn(table_key)}, group_name=group, kinds={"ckan"},
-              description=f"{title}: build CSV/Parquet/JSON/GeoJSON downloads and publish through call_action.")
-    def release(context: dg.AssetExecutionContext, home: Home, catalog: CatalogTarget, tbl: dict) -> dg.Output[dict]:
-        report = QualityReport.from_dict(json.loads(home.report_path(ds.id, tbl["version"]).read_text("utf-8")))
-        if not report.valid:   # belt and braces: the blocking checks should already have stopped us
-            raise dg.Failure(f"{ds.id}: version {tbl['version']} is not valid; not releasing")
-        result = release_mod.publish(ds, decls, tbl, report, home, catalog.client(home.root), catalog.url)
-        return dg.Output(result, data_version=dg.DataVersion(tbl["version"]),
-                         metadata={"package": result["name"], "version": tbl["version"],
-                                   "published": result["published"], "resources": len(result["resources"])})
+    @dg.multi_asset(name=name, specs=specs, check_specs=checks, can_subset=True,
+                    description=f"{len(chunk)} datasets: {chunk[0].id} … {chunk[-1].id}")
+    def datasets_step(context: dg.AssetExecutionContext, home: Home, catalog: CatalogTarget):
+        selected = context.selected_asset_keys
+        todo = [ds for ds in chunk if any(k in selected for k in dataset_keys(ds.id))]
+        client = catalog.client(home.root) if any(dataset_keys(d.id)[2] in selected for d in todo) else None
+        known = _source_versions(context, [dataset_keys(d.id)[0] for d in todo if dataset_keys(d.id)[0] in selected])
+        failed: dict[str, str] = {}
+        for ds in todo:
+            try:
+                yield from _run_dataset(context, ds, decls, home, client, catalog.url, selected, known)
+            except Exception as e:  # one bad dataset must not stop the others
+                failed[ds.id] = _root_message(e)
+                context.log.error(f"{ds.id}: {failed[ds.id]}")
+        if failed:
+            raise dg.Failure(description=f"{len(failed)} dataset(s) failed: {', '.join(sorted(failed))}",
+                             metadata={"failed": dg.MetadataValue.json(failed)})
 
-    return [source, table, release, checks]
+    return datasets_step
+
+
+def _source_versions(context, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, str]:
+    """The data version each source was last materialized with (one batched query for the whole step)."""
+    out = {}
+    for start in range(0, len(keys), 900):
+        for key, ev in context.instance.get_latest_materialization_events(keys[start:start + 900]).items():
+            if ev is not None and ev.asset_materialization:
+                out[key] = (ev.asset_materialization.tags or {}).get("dagster/data_version")
+    return out
+
+
+def _run_dataset(context, ds: Dataset, decls: Declarations, home: Home, client, site_url: str, selected,
+                 known: dict[dg.AssetKey, str]):
+    """source -> table (+ checks) -> release for one dataset, only the selected parts.
+
+    An unchanged source is not materialized again: its data version (sha256) is already recorded, and a
+    materialization per unchanged dataset would make a no-op run cost one event-log write per dataset."""
+    from pipelines.home import read_json
+
+    source_key, table_key, release_key = dataset_keys(ds.id)
+    if source_key in selected:
+        src = current_source(ds, decls, home, context.run.tags.get(INBOX_TAG))
+        if known.get(source_key) != src["sha256"]:
+            yield dg.MaterializeResult(asset_key=source_key, data_version=dg.DataVersion(src["sha256"]),
+                                       metadata={"sha256": src["sha256"], "filename": src["filename"],
+                                                 "origin": src["origin"],
+                                                 "bytes": (home.root / src["path"]).stat().st_size})
+    else:
+        src = (read_json(home.std_dir(ds.id) / "source.json", {}) or {}).get("current")
+        if src is None:
+            raise RuntimeError(f"{ds.id}: source never fetched; run {ds.id}/source first")
+    if table_key not in selected and release_key not in selected:
+        return
+    version = table_version(src["sha256"], ds)
+    tbl = _table_version_record(context, ds, home, src, version)
+    report = _validate(ds, tbl, home, decls.publishers[ds.publisher].code)
+    if table_key in selected:
+        yield dg.MaterializeResult(asset_key=table_key, data_version=dg.DataVersion(version),
+                                   metadata={"version": version, "rows": tbl["rows"], "columns": len(tbl["columns"]),
+                                             "unmapped": ", ".join(tbl["unmapped"]) or "-", "path": tbl["path"]})
+        yield from _check_results(report, table_key)
+    if release_key in selected:
+        if not report.valid:   # the blocking checks failed: the previously released version stays published
+            context.log.warning(f"{ds.id}: version {version} blocked by the quality gate; not releasing")
+            return
+        result = release_mod.publish(ds, decls, {**tbl, "path": str(home.root / tbl["path"])}, report, home,
+                                     client, site_url)
+        yield dg.MaterializeResult(asset_key=release_key, data_version=dg.DataVersion(version),
+                                   metadata={"package": result["name"], "version": version,
+                                             "published": result["published"],
+                                             "resources": len(result["resources"])})
+
+
+def _check_results(report: QualityReport, table_key: dg.AssetKey):
+    for family in FAMILIES:
+        found = report.by_family(family)
+        errors = [f for f in found if f.severity == "error"]
+        yield dg.AssetCheckResult(
+            asset_key=table_key, check_name=family.replace("-", "_"), passed=not errors and not report.partial,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"errors": len(errors), "warnings": len(found) - len(errors), "partial": report.partial,
+                      "first_findings": dg.MetadataValue.json([_brief(f) for f in found[:5]])})
+
+
+def _root_message(e: BaseException) -> str:
+    while e.__cause__ is not None:
+        e = e.__cause__
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
 
 
 def _table_version_record(context: dg.AssetExecutionContext, ds: Dataset, home: Home, src: dict,
@@ -130,37 +236,16 @@ def _table_version_record(context: dg.AssetExecutionContext, ds: Dataset, home: 
         context.log.info(f"{ds.id}: version {version} already built; nothing to do")
         return json.loads(meta_path.read_text("utf-8"))
     standard = load_standard(ds.standard) if ds.standard else None
-    res = build_or_quarantine(Path(src["path"]), ds, standard, out, filename=src["filename"],
+    res = build_or_quarantine(home.root / src["path"], ds, standard, out, filename=src["filename"],
                               quarantine_dir=home.root / "quarantine" / ds.id)
-    value = {"version": version, "path": str(out), "rows": res.rows, "columns": list(res.columns),
+    value = {"version": version, "path": relative_to_home(out, home.root), "rows": res.rows,
+             "columns": list(res.columns),
              "mapping": res.mapping, "unmapped": list(res.unmapped), "source_sha256": src["sha256"],
              "source_filename": src["filename"], "read": _jsonable(res.metadata),
              "findings": [f.to_dict() for f in res.findings],
              "built_at": datetime.now(timezone.utc).isoformat()}
     write_json(meta_path, value)
     return value
-
-
-def _build_checks(ds: Dataset, decls: Declarations, table_key: dg.AssetKey):
-    specs = [dg.AssetCheckSpec(name=family.replace("-", "_"), asset=table_key, blocking=True,
-                               description=f"{family} findings of the quality suite") for family in FAMILIES]
-
-    @dg.multi_asset_check(specs=specs, name=f"{ds.id.replace('-', '_')}_quality",
-                          ins={"tbl": dg.AssetIn(table_key)})
-    def quality_checks(context: dg.AssetCheckExecutionContext, home: Home, tbl: dict):
-        report = _validate(ds, tbl, home, decls.publishers[ds.publisher].code)
-        for family in FAMILIES:
-            found = report.by_family(family)
-            errors = [f for f in found if f.severity == "error"]
-            yield dg.AssetCheckResult(
-                asset_key=table_key, check_name=family.replace("-", "_"),
-                passed=not errors and not report.partial,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={"errors": len(errors), "warnings": len(found) - len(errors),
-                          "partial": report.partial,
-                          "first_findings": dg.MetadataValue.json([_brief(f) for f in found[:5]])})
-
-    return quality_checks
 
 
 def _validate(ds: Dataset, tbl: dict, home: Home, publisher_code: str | None) -> QualityReport:
@@ -177,7 +262,7 @@ def _validate(ds: Dataset, tbl: dict, home: Home, publisher_code: str | None) ->
 
     extra = [Finding.from_dict(f) for f in tbl.get("findings", [])]
     try:
-        report = validate_table(pq.read_table(tbl["path"]), load_standard(ds.standard) if ds.standard else None,
+        report = validate_table(pq.read_table(home.root / tbl["path"]), load_standard(ds.standard) if ds.standard else None,
                                 publisher_code=publisher_code, overrides=ds.quality.model_dump(),
                                 extra_findings=extra)
     except Exception as e:  # a check that could not run makes the report partial, never valid

@@ -111,6 +111,9 @@ def cmd_ingest(args) -> int:
         console.print(f"[red]宣言エラー / declaration error:[/] {e}")
         return 2
     _print_summary(summary)
+    if summary.failed:
+        console.print(f"[red]一部のデータセットが失敗 / some datasets failed ({len(summary.failed)}):[/] "
+                      + ", ".join(summary.failed))
     return 0 if summary.ok else 1
 
 
@@ -238,7 +241,10 @@ def _drop_demo_updates(home: Path) -> int:
 def cmd_ui(args) -> int:
     from pipelines.home import ensure_dagster_home
 
+    from pipelines.runner import instance_for
+
     home = resolve_home()
+    instance_for(home)                    # marks failed the runs a killed opendata process left STARTED
     env = {**os.environ, "DAGSTER_HOME": str(ensure_dagster_home(home)), "OPENDATA_HOME": str(home)}
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
     os.execvpe(cmd[0], cmd, env)

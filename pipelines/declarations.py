@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: ~10x faster on 1,000 files
 
 
 class DeclarationError(ValueError):
@@ -182,7 +183,7 @@ class TargetFile(Strict):
 
 def _load_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text("utf-8"))
+        return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
     except FileNotFoundError:
         raise DeclarationError(path, "-", "file not found") from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
@@ -221,6 +222,7 @@ def load_declarations(root: Path) -> Declarations:
     categories = {c.id: c for c in pub_file.categories}
     targets = _validate(TargetFile, root / "targets.yaml")
     datasets: dict[str, Dataset] = {}
+    paths: dict[str, Path] = {}
     for path in sorted(root.glob("*/*.yaml")):
         if path.parts[-2] == "sources":
             continue
@@ -228,8 +230,9 @@ def load_declarations(root: Path) -> Declarations:
         if ds.publisher not in publishers:
             raise DeclarationError(path, "publisher", f"unknown publisher {ds.publisher!r} (not in publishers.yaml)")
         if ds.id in datasets:
-            raise DeclarationError(path, "id", f"duplicate dataset id {ds.id!r}")
+            raise DeclarationError(path, "id", f"duplicate dataset id {ds.id!r}: also declared in {paths[ds.id]}")
         datasets[ds.id] = ds
+        paths[ds.id] = path
     for pt in targets.publishers:
         if pt.publisher not in publishers:
             raise DeclarationError(root / "targets.yaml", "publishers", f"unknown publisher {pt.publisher!r}")

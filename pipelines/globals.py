@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.declarations import Declarations
-from pipelines.home import read_json
+from pipelines.home import read_json, relative_to_home
 from pipelines.release import JST
 from pipelines.resources import CatalogTarget, Home
 
@@ -27,7 +27,7 @@ def build_global_assets(decls: Declarations, release_keys: list[dg.AssetKey]) ->
         released = _released_tables(home, decls)
         path = home.root / "warehouse.duckdb"
         write_warehouse(path, released, home.root / "metrics")
-        return dg.MaterializeResult(metadata={"views": len(released), "path": str(path)})
+        return dg.MaterializeResult(metadata={"views": len(released), "path": "warehouse.duckdb"})
 
     @dg.asset(key="publication_metrics", deps=release_keys, group_name="global", kinds={"parquet"},
               automation_condition=AFTER_RELEASES)
@@ -44,7 +44,7 @@ def build_global_assets(decls: Declarations, release_keys: list[dg.AssetKey]) ->
         path = metrics.write_snapshot(rows, home.root, as_of)
         overall = {r["measure"]: r for r in rows if r["scope"] == "overall"}
         return dg.MaterializeResult(metadata={
-            "path": str(path), "packages": len(packages),
+            "path": relative_to_home(path, home.root), "packages": len(packages),
             **{f"rate_{m}": float(r["rate"] or 0) for m, r in overall.items()}})
 
     return [warehouse, publication_metrics]
@@ -54,37 +54,52 @@ def _released_tables(home: Home, decls: Declarations) -> dict[str, dict]:
     out = {}
     for ds_id, ds in decls.datasets.items():
         rel = read_json(home.released_path(ds_id))
-        if rel and Path(rel["path"]).exists():
+        if rel and (home.root / rel["path"]).exists():
             out[ds_id] = {**rel, "standard": ds.standard, "publisher": ds.publisher}
     return out
 
 
 def write_warehouse(path: Path, released: dict[str, dict], metrics_dir: Path) -> None:
+    """Views read Parquet by paths relative to the data home (``path``'s folder), so a moved or copied home
+    still works: open it with :func:`open_warehouse`, or from the home folder, or ``SET file_search_path``."""
     import duckdb
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".warehouse.", suffix=".duckdb")
+    home = path.parent
+    fd, tmp = tempfile.mkstemp(dir=home, prefix=".warehouse.", suffix=".duckdb")
     os.close(fd)
     os.unlink(tmp)   # DuckDB wants to create the file itself
     con = duckdb.connect(tmp)
     try:
+        con.execute(f"SET file_search_path = {_lit(str(home))}")
         con.execute("CREATE TABLE datasets (id VARCHAR, publisher VARCHAR, standard VARCHAR, version VARCHAR, "
                     "path VARCHAR, released_at VARCHAR)")
+        rows = [[ds_id, r["publisher"], r["standard"], r["version"], relative_to_home(home / r["path"], home),
+                 r["released_at"]] for ds_id, r in sorted(released.items())]
+        if rows:
+            con.executemany("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?)", rows)
         by_standard: dict[str, list[str]] = {}
-        for ds_id, r in sorted(released.items()):
-            con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?)",
-                        [ds_id, r["publisher"], r["standard"], r["version"], r["path"], r["released_at"]])
-            con.execute(f'CREATE VIEW "{ds_id}" AS SELECT * EXCLUDE (_row) FROM read_parquet({_lit(r["path"])})')
-            if r["standard"]:
-                by_standard.setdefault(r["standard"], []).append(ds_id)
+        for ds_id, _, standard, _, rel, _ in rows:
+            con.execute(f'CREATE VIEW "{ds_id}" AS SELECT * EXCLUDE (_row) FROM read_parquet({_lit(rel)})')
+            if standard:
+                by_standard.setdefault(standard, []).append(ds_id)
         for std, ids in by_standard.items():
             union = " UNION ALL BY NAME ".join(f"SELECT '{i}' AS dataset, * FROM \"{i}\"" for i in ids)
             con.execute(f'CREATE VIEW "std_{std}" AS {union}')
         if any(metrics_dir.glob("*.parquet")):
-            con.execute(f"CREATE VIEW metrics AS SELECT * FROM read_parquet({_lit(str(metrics_dir / '*.parquet'))}, "
-                        "union_by_name = true)")
+            glob = relative_to_home(metrics_dir, home) + "/*.parquet"
+            con.execute(f"CREATE VIEW metrics AS SELECT * FROM read_parquet({_lit(glob)}, union_by_name = true)")
     finally:
         con.close()
     os.replace(tmp, path)
+
+
+def open_warehouse(home: Path, read_only: bool = True):
+    """A DuckDB connection to ``home/warehouse.duckdb`` whose relative view paths resolve inside ``home``."""
+    import duckdb
+
+    con = duckdb.connect(str(Path(home) / "warehouse.duckdb"), read_only=read_only)
+    con.execute(f"SET file_search_path = {_lit(str(Path(home).resolve()))}")
+    return con
 
 
 def _lit(s: str) -> str:

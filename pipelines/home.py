@@ -15,12 +15,37 @@ def resolve_home(value: str | os.PathLike | None = None) -> Path:
     return Path(value or os.environ.get("OPENDATA_HOME") or "var").resolve()
 
 
+def relative_to_home(path: str | os.PathLike, home: Path) -> str:
+    """``path`` relative to the data home (POSIX separators) when it lies inside it, else unchanged: nothing under
+    the home stores an absolute path, so a home can be moved or copied to another machine."""
+    try:
+        return Path(path).resolve().relative_to(Path(home).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+PG_URL_ENV = "OPENDATA_DAGSTER_PG_URL"
+# Dagster's run, event-log and schedule storage on PostgreSQL (dagster-postgres). The URL (with its password)
+# stays in the environment: the file only names the variable.
+PG_STORAGE = f"""
+storage:
+  postgres:
+    postgres_url:
+      env: {PG_URL_ENV}
+"""
+
+
 def ensure_dagster_home(home: Path) -> Path:
-    """Create ``home/dagster`` holding the repo's ``dagster.yaml`` and return it (the value for DAGSTER_HOME)."""
+    """Create ``home/dagster`` holding the repo's ``dagster.yaml`` and return it (the value for DAGSTER_HOME).
+
+    With ``OPENDATA_DAGSTER_PG_URL`` set, Dagster's storage is that PostgreSQL database instead of SQLite files
+    under ``home/dagster``: the one setting that lets webserver, daemon and run workers live on different hosts."""
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     target = dagster_home / "dagster.yaml"
     src = (REPO_ROOT / "dagster.yaml").read_text("utf-8")
+    if os.environ.get(PG_URL_ENV):
+        src += PG_STORAGE
     if not target.exists() or target.read_text("utf-8") != src:
         atomic_write_text(target, src)
     return dagster_home

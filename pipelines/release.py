@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.declarations import Dataset, Declarations
-from pipelines.home import read_json, write_json
+from pipelines.home import read_json, relative_to_home, write_json
 from pipelines.resources import ActionClient, Home
 from quality.findings import QualityReport
 
@@ -44,7 +44,8 @@ def publish(ds: Dataset, decls: Declarations, tbl: dict, report: QualityReport, 
     _upload_resources(client, ds, tbl, pkg)
     pkg = client.call_action("package_show", {"id": pkg["id"]})
     write_json(home.released_path(ds.id), {"version": tbl["version"], "package_id": pkg["id"],
-                                          "source_sha256": tbl["source_sha256"], "path": tbl["path"],
+                                          "source_sha256": tbl["source_sha256"],
+                                          "path": relative_to_home(tbl["path"], home.root),
                                           "data_modified": _extra(pkg, "data_modified"),
                                           "released_at": datetime.now(timezone.utc).isoformat()})
     return _result(pkg, tbl, published=True)
@@ -122,7 +123,7 @@ def ensure_organization(client: ActionClient, decls: Declarations, publisher_id:
         return
     p = decls.publishers[publisher_id]
     extras = {"code": p.code or "", "kana": p.kana or "", "publisher_type": p.type, "name_en": p.name_en or ""}
-    client.call_action("organization_create", {
+    _create_unless_raced(client, "organization", publisher_id, {
         "name": p.id, "title": p.name, "description": p.name_en or "",
         "extras": [{"key": k, "value": v} for k, v in extras.items() if v]})
 
@@ -131,7 +132,16 @@ def ensure_group(client: ActionClient, decls: Declarations, group_id: str) -> No
     if _show_or_none(client, "group_show", group_id) is not None:
         return
     c = decls.categories[group_id]
-    client.call_action("group_create", {"name": c.id, "title": c.title, "description": c.title_en})
+    _create_unless_raced(client, "group", group_id, {"name": c.id, "title": c.title, "description": c.title_en})
+
+
+def _create_unless_raced(client: ActionClient, kind: str, ident: str, fields: dict) -> None:
+    """Create; if that fails because a parallel step created it first, the existing one is fine."""
+    try:
+        client.call_action(f"{kind}_create", fields)
+    except Exception:
+        if _show_or_none(client, f"{kind}_show", ident) is None:
+            raise
 
 
 def _show_or_none(client: ActionClient, action: str, ident: str) -> dict | None:

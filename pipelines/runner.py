@@ -1,7 +1,14 @@
-"""Run the Dagster assets in-process against the instance in DAGSTER_HOME (so CLI runs show in the UI's history)."""
+"""Run the Dagster assets against the instance in DAGSTER_HOME (so CLI runs show in the UI's history).
+
+Datasets run in chunk steps (``pipelines.assets.build_chunk_assets``): a selection that touches one step runs
+in-process; one touching several runs through Dagster's multiprocess executor, one step per core at a time.
+Progress reads only the run's new events (an event-log cursor), so each update costs the same at any size.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import threading
 import time
 import uuid
@@ -14,15 +21,19 @@ import dagster as dg
 warnings.filterwarnings("ignore", category=dg.BetaWarning)            # Output(data_version=...) is beta
 warnings.filterwarnings("ignore", message="This will be renamed", category=UserWarning)
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from pipelines.assets import chunk_datasets, dataset_keys
 from pipelines.automation import dataset_selection
-from pipelines.definitions import build_definitions
+from pipelines.declarations import Declarations, load_declarations
+from pipelines.definitions import CELERY_ENV, build_definitions, datasets_per_step, ingest_job
 from pipelines.home import ensure_dagster_home, read_json
 from pipelines.resources import CatalogTarget
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the summary table reports failures
-STEP_END = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+PID_TAG, HOST_TAG = "opendata/pid", "opendata/host"
+GLOBAL_STEPS = ("warehouse", "publication_metrics")
+EXECUTOR_ENV = "OPENDATA_EXECUTOR"   # "in_process": every step in the CLI's process (for comparison, debugging)
 
 
 @dataclass
@@ -46,39 +57,90 @@ class IngestSummary:
     def ok(self) -> bool:
         return all(o.status in ("published", "unchanged") for o in self.outcomes)
 
+    @property
+    def failed(self) -> list[str]:
+        return [o.id for o in self.outcomes if o.status == "failed"]
+
+
+@dataclass
+class Plan:
+    """What one ``opendata ingest`` works with: declarations, definitions and the step each dataset runs in."""
+
+    decls: Declarations
+    defs: dg.Definitions
+    per_step: int
+    step_of: dict[str, str]
+    env: dict[str, str]
+
 
 def instance_for(home: Path) -> dg.DagsterInstance:
     os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(home))
-    return dg.DagsterInstance.get()
+    instance = dg.DagsterInstance.get()
+    fail_orphaned_runs(instance)
+    return instance
+
+
+def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the runs an ``opendata`` process started on this host and that stayed STARTED after the
+    process died (killed, machine restarted). Runs the daemon launched are watched by Dagster's run monitoring."""
+    statuses = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.CANCELING]
+    failed = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=statuses, tags={HOST_TAG: socket.gethostname()})):
+        pid = int(run.tags.get(PID_TAG, "0") or 0)
+        if pid and not _alive(pid):
+            instance.report_run_failed(run, f"the opendata process (pid {pid}) that ran it is gone")
+            failed.append(run.run_id)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def plan(datasets_dir: Path, home: Path, catalog: CatalogTarget | None, per_step: int | None = None) -> Plan:
+    decls = load_declarations(datasets_dir)
+    per_step = per_step or datasets_per_step(len(decls.datasets))
+    catalog = catalog or CatalogTarget()
+    defs = build_definitions(datasets_dir, home, catalog, per_step=per_step, decls=decls,
+                             celery_broker=os.environ.get(CELERY_ENV) or None)
+    step_of = {ds.id: f"datasets_{i:03d}" for i, chunk in enumerate(chunk_datasets(decls, per_step)) for ds in chunk}
+    env = {"OPENDATA_HOME": str(home), "OPENDATA_DATASETS": str(decls.root), "OPENDATA_DATASETS_PER_STEP": str(per_step),
+           "OPENDATA_SITE_URL": catalog.url}
+    if os.environ.get(CELERY_ENV):
+        env[CELERY_ENV] = os.environ[CELERY_ENV]
+    if catalog.kind == "remote":
+        env.update(OPENDATA_CKAN_URL=catalog.url, OPENDATA_CKAN_API_KEY=catalog.api_key or "")
+    return Plan(decls, defs, per_step, step_of, env)
 
 
 def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog: CatalogTarget | None = None,
-           progress: bool = True) -> IngestSummary:
+           progress: bool = True, per_step: int | None = None) -> IngestSummary:
     """Materialize source -> table (+ checks) -> release for the datasets, then the global assets."""
     started = time.perf_counter()
-    defs = build_definitions(datasets_dir, home, catalog)
-    from pipelines.declarations import load_declarations
-
-    decls = load_declarations(datasets_dir)
-    ids = ids or sorted(decls.datasets)
-    unknown = sorted(set(ids) - set(decls.datasets))
+    p = plan(datasets_dir, home, catalog, per_step)
+    ids = ids or sorted(p.decls.datasets)
+    unknown = sorted(set(ids) - set(p.decls.datasets))
     if unknown:
-        raise SystemExit(f"unknown dataset(s): {', '.join(unknown)} (declared: {', '.join(sorted(decls.datasets))})")
+        raise SystemExit(f"unknown dataset(s): {', '.join(unknown)} (declared: {', '.join(sorted(p.decls.datasets))})")
     instance = instance_for(home)
     summary = IngestSummary()
     before = {i: (read_json(home / "std" / i / "released.json", {}) or {}).get("version") for i in ids}
-    # 1. fetch every source (cheap; data version = sha256), 2. run downstream only where it is stale.
-    sources = dg.AssetSelection.assets(*[dg.AssetKey([i, "source"]) for i in ids])
-    fetched = _run(defs, instance, sources, f"Fetching {len(ids)} source(s)", progress)
-    summary.run_ids.append(fetched.run_id)
-    failures = {ev.step_key: _failure_text(ev) for ev in fetched.get_step_failure_events()}
-    todo = stale_datasets(instance, defs, [i for i in ids if f"{_op(i)}__source" not in failures])
+    # Only datasets whose source changed, or whose table/release is behind, run: one run, all their steps.
+    todo, failures = changed_datasets(p, instance, home, ids, progress)
     if todo:
-        result = _run(defs, instance, dataset_selection(todo) - sources, f"Ingesting {len(todo)} dataset(s)",
-                      progress)
-        summary.run_ids.append(result.run_id)
-        failures.update({ev.step_key: _failure_text(ev) for ev in result.get_step_failure_events()})
-    _finish(summary, defs, instance, home, ids, before, failures, bool(todo), progress)
+        keys = sorted(dataset_selection(todo).resolve(p.defs.resolve_asset_graph()))
+        parallel = len({p.step_of[i] for i in todo}) > 1 and os.environ.get(EXECUTOR_ENV) != "in_process"
+        run_id, more = _run(p, instance, keys, f"Ingesting {len(todo)} dataset(s)", progress, len(todo),
+                            parallel=parallel)
+        summary.run_ids.append(run_id)
+        failures.update(more)
+    _finish(summary, p, instance, home, ids, before, failures, bool(todo), progress)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -87,102 +149,229 @@ def ingest_inbox(datasets_dir: Path, home: Path, catalog: CatalogTarget | None =
                  progress: bool = True) -> IngestSummary:
     """Ingest every settled file in ``inbox/<dataset>/`` as that dataset's next version (what the sensor does)."""
     from pipelines.automation import INBOX_TAG, settled_inbox_files
-    from pipelines.declarations import load_declarations
 
     started = time.perf_counter()
-    defs = build_definitions(datasets_dir, home, catalog)
-    decls = load_declarations(datasets_dir)
+    p = plan(datasets_dir, home, catalog)
     instance = instance_for(home)
     summary, failures, ids = IngestSummary(), {}, []
-    files = settled_inbox_files(home / "inbox", set(decls.datasets))
+    files = settled_inbox_files(home / "inbox", set(p.decls.datasets))
     before = {i: (read_json(home / "std" / i / "released.json", {}) or {}).get("version") for i, _ in files}
     for ds_id, path in files:
-        res = _run(defs, instance, dataset_selection([ds_id]), f"inbox: {ds_id}/{path.name}", progress,
-                   tags={INBOX_TAG: str(path)})
-        summary.run_ids.append(res.run_id)
-        failures.update({ev.step_key: _failure_text(ev) for ev in res.get_step_failure_events()})
+        keys = sorted(dataset_selection([ds_id]).resolve(p.defs.resolve_asset_graph()))
+        run_id, more = _run(p, instance, keys, f"inbox: {ds_id}/{path.name}", progress, 1, tags={INBOX_TAG: str(path)})
+        summary.run_ids.append(run_id)
+        failures.update(more)
         ids.append(ds_id)
-    _finish(summary, defs, instance, home, ids, before, failures, bool(ids), progress)
+    _finish(summary, p, instance, home, ids, before, failures, bool(ids), progress)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _finish(summary: IngestSummary, defs: dg.Definitions, instance: dg.DagsterInstance, home: Path,
+def _finish(summary: IngestSummary, p: Plan, instance: dg.DagsterInstance, home: Path,
             ids: list[str], before: dict, failures: dict[str, str], changed: bool, progress: bool) -> None:
     """Refresh the global assets when anything ran, then record one outcome per dataset."""
-    globals_ = dg.AssetSelection.groups("global")
-    if changed or any(instance.get_latest_materialization_event(k) is None
-                      for k in globals_.resolve(defs.resolve_asset_graph())):
-        glob = _run(defs, instance, globals_, "warehouse + publication metrics", progress)
-        summary.run_ids.append(glob.run_id)
-        failures.update({ev.step_key: _failure_text(ev) for ev in glob.get_step_failure_events()})
+    globals_ = list(dg.AssetSelection.groups("global").resolve(p.defs.resolve_asset_graph()))
+    latest = instance.get_latest_materialization_events(globals_)
+    if changed or any(latest.get(k) is None for k in globals_):
+        run_id, more = _run(p, instance, globals_, "warehouse + publication metrics", progress, None)
+        summary.run_ids.append(run_id)
+        failures.update(more)
     summary.outcomes += [_outcome(i, home, before[i], failures) for i in dict.fromkeys(ids)]
     summary.outcomes += [DatasetOutcome(id=k, status="failed", reason=v) for k, v in failures.items()
-                         if k in ("warehouse", "publication_metrics")]
+                         if k in GLOBAL_STEPS]
 
 
-def _op(ds_id: str) -> str:
-    return ds_id.replace("-", "_")
+def changed_datasets(p: Plan, instance: dg.DagsterInstance, home: Path, ids: list[str],
+                     progress: bool) -> tuple[list[str], dict[str, str]]:
+    """Datasets to run: the source's sha256 (fetched as the source asset would) differs from the data version
+    Dagster last recorded for it, or its table/release is behind. Sources that cannot be fetched are run too,
+    so that the failure is recorded by Dagster and reported with its reason."""
+    from pipelines.assets import peek_source
+    from pipelines.resources import Home
+
+    res = Home(path=str(home), datasets=str(p.decls.root))
+    latest = _latest(instance, [dataset_keys(i)[0] for i in ids])
+    changed = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), disable=not progress, transient=True) as bar:
+        task = bar.add_task(f"Checking {len(ids)} source(s)", total=len(ids))
+        for ds_id in ids:
+            try:
+                sha = peek_source(p.decls.datasets[ds_id], p.decls, res)
+            except Exception:   # noqa: BLE001 - the run reports it
+                sha = None
+            ev = latest.get(dataset_keys(ds_id)[0])
+            if sha is None or ev is None or (ev.asset_materialization.tags or {}).get("dagster/data_version") != sha:
+                changed.append(ds_id)
+            bar.advance(task)
+    rest = [i for i in ids if i not in set(changed)]
+    todo = set(changed) | set(stale_datasets(instance, p.defs, rest, home))
+    return [i for i in ids if i in todo], {}
 
 
-def stale_datasets(instance: dg.DagsterInstance, defs: dg.Definitions, ids: list[str]) -> list[str]:
-    """Datasets whose table or release is missing or behind its upstream's data version / its code version."""
+def _latest(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict:
+    latest = {}
+    for start in range(0, len(keys), 900):   # stay below SQLite's bound-parameter limit
+        latest.update(instance.get_latest_materialization_events(keys[start:start + 900]))
+    return latest
+
+
+def stale_datasets(instance: dg.DagsterInstance, defs: dg.Definitions, ids: list[str], home: Path) -> list[str]:
+    """Datasets whose table or release is missing or behind its upstream's data version / its code version.
+
+    Reads the latest materialization of every asset involved in one batch (not one query per asset)."""
     graph = defs.resolve_asset_graph()
-    return [i for i in ids if _behind(instance, graph, dg.AssetKey([i, "table"]), dg.AssetKey([i, "source"]))
-            or _behind(instance, graph, dg.AssetKey([i, "release"]), dg.AssetKey([i, "table"]))]
+    latest = _latest(instance, [k for i in ids for k in dataset_keys(i)])
+
+    def behind(key: dg.AssetKey, upstream: dg.AssetKey) -> bool:
+        ev, up = latest.get(key), latest.get(upstream)
+        if ev is None or up is None:
+            return True
+        tags, up_tags = ev.asset_materialization.tags or {}, up.asset_materialization.tags or {}
+        consumed = tags.get(f"dagster/input_data_version/{upstream.to_user_string()}")
+        code = graph.get(key).code_version
+        return consumed != up_tags.get("dagster/data_version") or (code is not None
+                                                                  and tags.get("dagster/code_version") != code)
+
+    def blocked(ds_id: str) -> bool:   # current table failed the gate: stays blocked until its inputs change
+        ev = latest.get(dataset_keys(ds_id)[1])
+        version = (ev.asset_materialization.tags or {}).get("dagster/data_version") if ev else None
+        report = read_json(home / "reports" / ds_id / f"{version}.json", {}) if version else {}
+        return bool(report) and not report.get("valid", True)
+
+    return [i for i in ids if behind(dataset_keys(i)[1], dataset_keys(i)[0])
+            or (behind(dataset_keys(i)[2], dataset_keys(i)[1]) and not blocked(i))]
 
 
-def _behind(instance: dg.DagsterInstance, graph, key: dg.AssetKey, upstream: dg.AssetKey) -> bool:
-    ev, up = instance.get_latest_materialization_event(key), instance.get_latest_materialization_event(upstream)
-    if ev is None or up is None:
-        return True
-    tags, up_tags = ev.asset_materialization.tags or {}, up.asset_materialization.tags or {}
-    consumed = tags.get(f"dagster/input_data_version/{upstream.to_user_string()}")
-    code = graph.get(key).code_version
-    return consumed != up_tags.get("dagster/data_version") or (code is not None
-                                                              and tags.get("dagster/code_version") != code)
-
-
-def _run(defs: dg.Definitions, instance: dg.DagsterInstance, selection: dg.AssetSelection, label: str,
-         progress: bool, tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
+def _run(p: Plan, instance: dg.DagsterInstance, keys: list[dg.AssetKey], label: str, progress: bool,
+         total: int | None, tags: dict[str, str] | None = None, parallel: bool = False) -> tuple[str, dict[str, str]]:
+    """Run the selection (in-process, or on the multiprocess executor when it spans several steps); returns
+    the run id and the failures by dataset id (or global step name)."""
     tag = uuid.uuid4().hex
-    job = defs.get_implicit_global_asset_job_def()
+    tags = {"opendata/trigger": "cli", "opendata/cli-run": tag, PID_TAG: str(os.getpid()),
+            HOST_TAG: socket.gethostname(), **(tags or {})}
     holder: dict = {}
 
     def target():
-        holder["result"] = job.execute_in_process(
-            instance=instance, asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
-            run_config=QUIET, raise_on_error=False,
-            tags={"opendata/trigger": "cli", "opendata/cli-run": tag, **(tags or {})})
+        try:
+            if parallel:
+                with _environ(p.env):
+                    holder["result"] = dg.execute_job(ingest_job(), instance=instance,
+                                                      asset_selection=keys, run_config=QUIET, tags=tags)
+            else:
+                job = p.defs.get_implicit_global_asset_job_def()
+                holder["result"] = job.execute_in_process(instance=instance, asset_selection=keys,
+                                                          run_config=QUIET, raise_on_error=False, tags=tags)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+            holder["error"] = e
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    if progress:
-        _show_progress(instance, tag, thread, label)
-    thread.join()
-    return holder["result"]
+    watch = RunProgress(instance, tag, label, total)
+    while thread.is_alive():
+        thread.join(0.5)
+        if progress:
+            watch.poll()
+    watch.close(progress)
+    if "error" in holder:
+        raise holder["error"]
+    result = holder["result"]
+    return result.run_id, _failures(result, p)
 
 
-def _show_progress(instance: dg.DagsterInstance, tag: str, thread: threading.Thread, label: str) -> None:
-    """Poll the run's event log and advance a progress bar per finished step."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=None)
-        run_id, seen = None, set()
-        while thread.is_alive():
-            time.sleep(0.3)
-            if run_id is None:
-                runs = instance.get_runs(filters=dg.RunsFilter(tags={"opendata/cli-run": tag}), limit=1)
-                run_id = runs[0].run_id if runs else None
-                if run_id:
-                    bar.update(task, total=len(instance.get_run_by_id(run_id).step_keys_to_execute or []) or None)
-                continue
-            for rec in instance.all_logs(run_id):
-                ev = rec.dagster_event
-                if ev and ev.event_type_value in STEP_END and ev.step_key not in seen:
-                    seen.add(ev.step_key)
-                    bar.update(task, completed=len(seen), description=f"{label}: {ev.step_key}")
-        bar.update(task, description=label)
+def _failures(result, p: Plan) -> dict[str, str]:
+    """Per-dataset reasons from the chunk steps' Failure metadata; a step that failed without it (crash,
+    resource error) fails every dataset it was running."""
+    failures: dict[str, str] = {}
+    selected = {k.path[0] for k in (result.dagster_run.asset_selection or [])}
+    for ev in result.get_step_failure_events():
+        data = ev.event_specific_data
+        meta = data.user_failure_data.metadata if data and data.user_failure_data else {}
+        if "failed" in meta:
+            failures.update(meta["failed"].data)
+        elif data and data.error and data.error.cls_name == "DagsterAssetCheckFailedError":
+            continue   # a blocking check failed: those datasets are "blocked" (their reports say why)
+        elif ev.step_key in GLOBAL_STEPS:
+            failures[ev.step_key] = _failure_text(ev)
+        else:
+            failures.update({i: _failure_text(ev) for i, s in p.step_of.items() if s == ev.step_key and i in selected})
+    return failures
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]):
+    """The environment the step processes rebuild the same definitions from (see ``ingest_job``)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class RunProgress:
+    """Counts of datasets fetched / validated / released / blocked, from the run's new events only."""
+
+    TYPES = {dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+             dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE, dg.DagsterEventType.RUN_SUCCESS}
+
+    def __init__(self, instance: dg.DagsterInstance, tag: str, label: str, total: int | None):
+        self.instance, self.tag, self.label, self.total = instance, tag, label, total
+        self.run_id: str | None = None
+        self.cursor: str | None = None
+        self.done = {"source": set(), "table": set(), "release": set(), "blocked": set()}
+        self.bar: Progress | None = None
+
+    def poll(self) -> None:
+        if self.run_id is None:
+            runs = self.instance.get_runs(filters=dg.RunsFilter(tags={"opendata/cli-run": self.tag}), limit=1)
+            if not runs:
+                return
+            self.run_id = runs[0].run_id
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=self.total)
+        while True:
+            conn = self.instance.get_records_for_run(self.run_id, cursor=self.cursor, of_type=self.TYPES,
+                                                     limit=1000)
+            for rec in conn.records:
+                self._count(rec.event_log_entry.dagster_event)
+            self.cursor = conn.cursor
+            if not conn.has_more:
+                break
+        self._show()
+
+    def _count(self, ev) -> None:
+        if ev is None:
+            return
+        if ev.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            key = ev.asset_key
+            if key is not None and len(key.path) == 2 and key.path[1] in self.done:
+                self.done[key.path[1]].add(key.path[0])
+        elif ev.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = ev.event_specific_data
+            if not evaluation.passed:
+                self.done["blocked"].add(evaluation.asset_key.path[0])
+
+    def _show(self) -> None:
+        if self.bar is None:
+            return
+        d = self.done
+        finished = d["release"] | d["blocked"] if d["table"] or d["release"] else d["source"]
+        text = (f"{self.label}: fetched {len(d['source'])} · validated {len(d['table'])} · "
+                f"released {len(d['release'])} · blocked {len(d['blocked'])}")
+        self.bar.update(self.task, completed=len(finished), description=text)
+
+    def close(self, progress: bool) -> None:
+        if progress:
+            self.poll()
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _failure_text(ev) -> str:
@@ -205,11 +394,9 @@ def _outcome(ds_id: str, home: Path, before: str | None, failures: dict[str, str
     if report_path.exists():
         rep = QualityReport.from_dict(read_json(report_path))
         out.errors, out.warnings = len(rep.errors), len(rep.warnings)
-    mine = {k: v for k, v in failures.items() if k.startswith(f"{_op(ds_id)}_")}
-    hard = [v for k, v in mine.items() if not k.endswith("_quality")]
-    if hard:                                   # fetch/read/publish failed: say why, in the step's own words
-        out.reason = hard[0]
-    elif mine or (out.errors and released.get("version") != out.version):
+    if ds_id in failures:                      # fetch/read/publish failed: say why, in the step's own words
+        out.reason = failures[ds_id]
+    elif out.errors and released.get("version") != out.version:
         out.status = "blocked"
         out.reason = f"品質エラー / quality errors: reports/{ds_id}/{out.version}.json; last good version stays published"
     elif released.get("version") == out.version and out.version:

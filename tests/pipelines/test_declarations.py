@@ -311,3 +311,4 @@ def test_duplicate_dataset_id_is_reported(tmp_path):
     with pytest.raises(DeclarationError, match="duplicate dataset id 'koto-aed'") as exc:
         load_declarations(root)
     assert exc.value.field == "id" and exc.value.path.name in ("koto-aed.yaml", "koto-aed-copy.yaml")
+    assert "koto-aed.yaml" in str(exc.value) and "koto-aed-copy.yaml" in str(exc.value)     # both paths

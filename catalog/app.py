@@ -7,6 +7,7 @@ unknown actions and bad requests, ``\\uXXXX``-escaped JSON, ``help`` URLs with `
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import logging
 import re
@@ -192,11 +193,23 @@ class _Forwarded:
     """``X-Forwarded-Proto``/``-Host``/``-For`` from a trusted proxy: the request as the public sent it."""
 
     def __init__(self, app, trusted: tuple[str, ...]):
-        self.app, self.trusted = app, set(trusted)
+        self.app = app
+        self.any = "*" in trusted
+        self.networks = [ipaddress.ip_network(t, strict=False) for t in trusted if t != "*"]
+
+    def _trusted(self, client) -> bool:
+        if not client:
+            return False
+        if self.any:
+            return True
+        try:
+            address = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
 
     async def __call__(self, scope, receive, send):
-        client = scope.get("client")
-        if scope["type"] != "http" or not self.trusted or not client or client[0] not in self.trusted:
+        if scope["type"] != "http" or not self._trusted(scope.get("client")):
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         scope = dict(scope)

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--proxy-headers", action="store_true",
                    help="trust X-Forwarded-Proto/-For from --forwarded-allow-ips (behind a reverse proxy)")
     s.add_argument("--forwarded-allow-ips", default="127.0.0.1",
-                   help="comma-separated proxy addresses whose X-Forwarded-* headers are trusted")
+                   help="comma-separated proxy addresses or networks whose X-Forwarded-* headers are trusted")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("metrics", help="publication rates / 公開率")

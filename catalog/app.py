@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -141,7 +142,10 @@ async def _request_data(request: Request) -> dict[str, Any]:
         return _multidict(request.query_params.multi_items())
     ctype = request.headers.get("content-type", "")
     if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        form = await request.form()
+        try:
+            form = await request.form()  # Starlette's caps: 1,000 fields, 1 MB per non-file field
+        except HTTPException as exc:
+            raise _BadRequest(f"Bad request - {exc.detail}") from None
         items = [(k, Upload(v.filename or "upload", v.file) if hasattr(v, "filename") and hasattr(v, "file") else v)
                  for k, v in form.multi_items()]
         data = _multidict(items)

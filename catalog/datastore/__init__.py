@@ -6,8 +6,8 @@ behind ``q``), ``query`` (``datastore_search`` parameters → SQL or Arrow pages
 ``files`` (which file backs a resource), ``limits`` (page sizes, time and memory limits).
 """
 from catalog.datastore import files, limits, query, results, sql
-from catalog.datastore.db import (INTERNAL_PREFIX, SCHEMA, Engine, QueryTimeout, ResultTooLarge, Table, engine, native_type, pg_type,
-                                  quote, table_ref)
+from catalog.datastore.db import (INTERNAL_PREFIX, SCHEMA, Engine, QueryTimeout, ResultTooLarge, Table, engine,
+                                  native_type, pg_type, quote, table_ref)
 
-__all__ = ["INTERNAL_PREFIX", "SCHEMA", "Engine", "QueryTimeout", "ResultTooLarge", "Table", "engine", "files", "limits", "native_type",
-           "pg_type", "query", "quote", "results", "sql", "table_ref"]
+__all__ = ["INTERNAL_PREFIX", "SCHEMA", "Engine", "QueryTimeout", "ResultTooLarge", "Table", "engine", "files", "limits",
+           "native_type", "pg_type", "query", "quote", "results", "sql", "table_ref"]

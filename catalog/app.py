@@ -7,6 +7,7 @@ unknown actions and bad requests, ``\\uXXXX``-escaped JSON, ``help`` URLs with `
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import logging
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -24,7 +26,7 @@ from starlette.routing import Route
 from catalog.search import facets
 from catalog import web
 from catalog.actions import get_action, registered, registry
-from catalog.caller import context_for
+from catalog.caller import context_for, site_url_of
 from catalog.context import Context
 from catalog.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
 from catalog.store.files import Upload
@@ -37,8 +39,13 @@ _CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]{0,63}")  # JSONP: a function n
 MAX_JSON_DEPTH = 32  # nesting of a JSON body: no CKAN action reads anything deeper than a few levels
 
 
-def create_app(home: Path, site_url: str) -> Starlette:
-    """The catalog ASGI app for the data home ``home``, publicly reachable at ``site_url``."""
+def create_app(home: Path, site_url: str, trusted_proxies: tuple[str, ...] = ()) -> Starlette:
+    """The catalog ASGI app for the data home ``home``, publicly reachable at ``site_url``.
+
+    With ``trusted_proxies`` (addresses of reverse proxies), a request those send with ``X-Forwarded-Host``
+    is answered for the address it names: ``X-Forwarded-Proto://X-Forwarded-Host`` becomes its site URL (every
+    link in the answer), ``X-Forwarded-For`` its client. The same headers from anyone else are ignored.
+    """
     store = open_store(Path(home))
 
     def warm() -> None:
@@ -56,7 +63,8 @@ def create_app(home: Path, site_url: str) -> Starlette:
         Route("/api/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api", _api_version), Route("/api/3", _api_version),
         *web.routes(),  # pages, downloads, DCAT, /metrics (catalog/web/)
-    ], middleware=[Middleware(_Gzip), Middleware(_BodyLimit, limit=MAX_BODY),
+    ], middleware=[Middleware(_Forwarded, trusted=tuple(trusted_proxies)), Middleware(_Gzip),
+                   Middleware(_BodyLimit, limit=MAX_BODY),
                    *web.middleware(Path(home))])  # web UI: the signed session cookie of /user/login
     app.state.store, app.state.home, app.state.site_url = store, Path(home), site_url.rstrip("/")
     return app
@@ -134,7 +142,10 @@ async def _request_data(request: Request) -> dict[str, Any]:
         return _multidict(request.query_params.multi_items())
     ctype = request.headers.get("content-type", "")
     if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        form = await request.form()
+        try:
+            form = await request.form()  # Starlette's caps: 1,000 fields, 1 MB per non-file field
+        except HTTPException as exc:
+            raise _BadRequest(f"Bad request - {exc.detail}") from None
         items = [(k, Upload(v.filename or "upload", v.file) if hasattr(v, "filename") and hasattr(v, "file") else v)
                  for k, v in form.multi_items()]
         data = _multidict(items)
@@ -180,6 +191,46 @@ def _depth(value: Any) -> int:
                 break
             stack.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+class _Forwarded:
+    """``X-Forwarded-Proto``/``-Host``/``-For`` from a trusted proxy: the request as the public sent it."""
+
+    def __init__(self, app, trusted: tuple[str, ...]):
+        self.app = app
+        self.any = "*" in trusted
+        self.networks = [ipaddress.ip_network(t, strict=False) for t in trusted if t != "*"]
+
+    def _trusted(self, client) -> bool:
+        if not client:
+            return False
+        if self.any:
+            return True
+        try:
+            address = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self._trusted(scope.get("client")):
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        scope = dict(scope)
+        proto = headers.get(b"x-forwarded-proto", b"").decode("latin-1").split(",")[0].strip().lower()
+        if proto in ("http", "https"):
+            scope["scheme"] = proto
+        host = headers.get(b"x-forwarded-host", b"").decode("latin-1").split(",")[0].strip()
+        if host and _HOST.fullmatch(host):
+            scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"host"] + [(b"host", host.encode())]
+            scope["forwarded_host"] = host
+        forwarded_for = headers.get(b"x-forwarded-for", b"").decode("latin-1").split(",")[0].strip()
+        if forwarded_for:
+            scope["client"] = (forwarded_for, 0)
+        await self.app(scope, receive, send)
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 class _Gzip:
@@ -242,7 +293,7 @@ async def _too_large(scope, send, limit: int) -> None:
     path = scope.get("path", "")
     message = f"Request body is larger than {limit} bytes"
     if "/action/" in path:
-        site = scope["app"].state.site_url if "app" in scope else ""
+        site = site_url_of(Request(scope)) if "app" in scope else ""
         body = {"help": f"{site}/api/3/action/help_show?name={path.rsplit('/', 1)[-1]}",
                 "error": {"__type": "Request Entity Too Large", "message": message}, "success": False}
         response = _json(body, 413)

@@ -15,7 +15,17 @@ def context_for(request: Request, anonymous: bool = False) -> Context:
     """
     state = request.app.state
     user = None if anonymous else _user_from_headers(state.store, request)
-    return Context(store=state.store, site_url=state.site_url, home=state.home, user=user)
+    return Context(store=state.store, site_url=site_url_of(request), home=state.home, user=user)
+
+
+def site_url_of(request: Request) -> str:
+    """The site URL an answer is for, every link in it built from it: the public address a trusted reverse proxy
+    named (``X-Forwarded-Proto`` + ``X-Forwarded-Host``, see ``catalog.app``), else the configured one
+    (``opendata serve --site-url`` / ``OPENDATA_SITE_URL``)."""
+    host = request.scope.get("forwarded_host")
+    if host:
+        return f"{request.scope.get('scheme', 'http')}://{host}{request.scope.get('root_path', '')}".rstrip("/")
+    return request.app.state.site_url
 
 
 def _user_from_headers(store: Store, request: Request) -> dict | None:

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--proxy-headers", action="store_true",
                    help="trust X-Forwarded-Proto/-For from --forwarded-allow-ips (behind a reverse proxy)")
     s.add_argument("--forwarded-allow-ips", default="127.0.0.1",
-                   help="comma-separated proxy addresses whose X-Forwarded-* headers are trusted")
+                   help="comma-separated proxy addresses or networks whose X-Forwarded-* headers are trusted")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("metrics", help="publication rates / 公開率")
@@ -191,13 +191,13 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     site = args.site_url or os.environ.get("OPENDATA_SITE_URL") or f"http://{args.host}:{args.port}"
-    # The workers are separate processes: they build their app from these two variables (serve_app).
-    os.environ["OPENDATA_HOME"], os.environ["OPENDATA_SITE_URL"] = str(resolve_home()), site
+    proxies = (getattr(args, "forwarded_allow_ips", None) or "127.0.0.1") if getattr(args, "proxy_headers", False) else ""
+    # The workers are separate processes: they build their app from these variables (serve_app).
+    os.environ.update(OPENDATA_HOME=str(resolve_home()), OPENDATA_SITE_URL=site, OPENDATA_TRUSTED_PROXIES=proxies)
     console.print(f"カタログ / catalog: {site}  (Ctrl-C で停止 / to stop)")
+    # uvicorn's own proxy handling stays off: the app reads X-Forwarded-* itself, Host included (catalog.app).
     uvicorn.run("pipelines.cli:serve_app", factory=True, host=args.host, port=args.port, log_level="warning",
-                workers=max(int(getattr(args, "workers", 1) or 1), 1),
-                proxy_headers=bool(getattr(args, "proxy_headers", False)),
-                forwarded_allow_ips=getattr(args, "forwarded_allow_ips", None) or "127.0.0.1")
+                workers=max(int(getattr(args, "workers", 1) or 1), 1), proxy_headers=False)
     return 0
 
 
@@ -205,7 +205,8 @@ def serve_app():
     """The ASGI app of ``opendata serve`` (an import string, so that ``--workers N`` can start N processes)."""
     from catalog.app import create_app
 
-    return create_app(resolve_home(), os.environ.get("OPENDATA_SITE_URL") or "http://127.0.0.1:8080")
+    proxies = tuple(p.strip() for p in os.environ.get("OPENDATA_TRUSTED_PROXIES", "").split(",") if p.strip())
+    return create_app(resolve_home(), os.environ.get("OPENDATA_SITE_URL") or "http://127.0.0.1:8080", proxies)
 
 
 def cmd_demo(args) -> int:

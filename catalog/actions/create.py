@@ -78,7 +78,7 @@ def resource_create(context: Context, data_dict: dict) -> dict:
     doc = index.find_doc(store, str(data_dict.pop("package_id")))
     upload = files.Upload.from_value(data_dict.pop("upload", None))
     res = resources.clean(data_dict, package_id=doc["id"], position=len(doc["resources"]))
-    res = resources.attach_upload(res, upload, store.files_dir, context.site_url) if upload \
+    res = resources.attach_upload(res, upload, store.files_dir) if upload \
         else resources.guess_missing(res)
     doc["resources"].append(res)
     doc["metadata_modified"] = timestamps.now()

@@ -55,7 +55,7 @@ def package_show(context: Context, data_dict: dict) -> dict:
     ref = data_dict.get("id") or data_dict.get("name_or_id")
     if not ref:
         raise ValidationError({"name_or_id": ["Missing value"]})
-    return index.dictize(context.store, [index.find_doc(context.store, str(ref))])[0]
+    return index.dictize(context.store, [index.find_doc(context.store, str(ref))], context.site_url)[0]
 
 
 def resource_show(context: Context, data_dict: dict) -> dict:
@@ -68,7 +68,7 @@ def resource_show(context: Context, data_dict: dict) -> dict:
     if not data_dict.get("id"):
         raise ValidationError({"id": ["Missing value"]})
     doc, _ = index.find_resource(context.store, str(data_dict["id"]))
-    pkg = index.dictize(context.store, [doc])[0]
+    pkg = index.dictize(context.store, [doc], context.site_url)[0]
     return next(r for r in pkg["resources"] if r["id"] == data_dict["id"])
 
 

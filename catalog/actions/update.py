@@ -83,7 +83,7 @@ def resource_update(context: Context, data_dict: dict) -> dict:
     upload = files.Upload.from_value(data_dict.pop("upload", None))
     data_dict.pop("package_id", None)
     res = resources.clean(data_dict, package_id=doc["id"], position=old["position"], old=old)
-    res = resources.attach_upload(res, upload, store.files_dir, context.site_url) if upload \
+    res = resources.attach_upload(res, upload, store.files_dir) if upload \
         else resources.guess_missing(res)
     doc["resources"] = [res if r["id"] == res["id"] else r for r in doc["resources"]]
     doc["metadata_modified"] = timestamps.now()

@@ -57,7 +57,7 @@ def package_search(context: Context, data_dict: dict) -> dict:
     else:
         count, found = _count(context, params, plan, plan.fts), {}
     rowids = _page(context, params, tree, plan, count) if params.start < count else []
-    results = index.dictize(context.store, index.docs_by_rowid(context.store, rowids))
+    results = index.dictize(context.store, index.docs_by_rowid(context.store, rowids), context.site_url)
     if params.fl is not None:
         results = [_fields(pkg, params.fl) for pkg in results]
     return {"count": count, "facets": found, "results": results, "sort": params.sort,

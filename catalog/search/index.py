@@ -19,6 +19,7 @@ def write(store: Store, doc: dict) -> None:
     side rows are rewritten anyway), and a timestamp not after the newest one is moved 1 µs past it. So the
     default sort, newest first, is FTS5's native rowid order and needs neither a sort nor a lookup per hit.
     """
+    packages.store_links(doc)  # links as stored: upload file names, site paths (built again when answered)
     with store.transaction() as conn:
         old = conn.execute("SELECT rowid, metadata_modified FROM pkg WHERE id = ?", (doc["id"],)).fetchone()
         keep = old is not None and old["metadata_modified"] == doc["metadata_modified"]  # e.g. re-indexing
@@ -126,11 +127,12 @@ def docs_by_rowid(store: Store, rowids: list[int]) -> list[dict]:
     return [json.loads(rows[r]) for r in rowids if r in rows]
 
 
-def dictize(store: Store, docs: list[dict]) -> list[dict]:
-    """Package dicts for documents, with organization and group objects read once for the whole list."""
+def dictize(store: Store, docs: list[dict], site_url: str) -> list[dict]:
+    """Package dicts for documents, with organization and group objects read once for the whole list; links are
+    built from ``site_url`` (the address this answer is for)."""
     ids = {d["owner_org"] for d in docs if d.get("owner_org")} | {g for d in docs for g in d["groups"]}
     rows = groups.rows_by_id(store.connection(), ids)
-    return [packages.package_dict(d, rows, rows) for d in docs]
+    return [packages.package_dict(d, rows, rows, site_url) for d in docs]
 
 
 def reindex_group(store: Store, grp_id: str) -> None:

@@ -10,14 +10,16 @@ while one writer commits.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: links are built when answering (uploads keep their file name)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pkg (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, owner_org TEXT,
@@ -80,6 +82,9 @@ class Store:
         conn = self.connection()
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         has_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'pkg'").fetchone()[0]
+        if has_tables and version == 2:
+            _migrate_links(conn)
+            version = SCHEMA_VERSION
         if has_tables and version != SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has catalog schema {version}, this code needs {SCHEMA_VERSION}: "
                                "move it away and publish again (the pipeline re-creates every dataset)")
@@ -130,6 +135,36 @@ class Store:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+_LINK_EXTRAS = ("quality_report_url",)
+_SITE_PREFIX = re.compile(r"^https?://[^/]+(?=/)")
+
+
+def _migrate_links(conn: sqlite3.Connection) -> None:
+    """Schema 2 -> 3: homes written before stored every link with the site URL of the day (an upload's
+    ``{site}/dataset/<id>/resource/<id>/download/<file>``, the quality report's URL). Keep the file name and the
+    site path only; the answers build the URLs from the address they are served at."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for row in conn.execute("SELECT rowid, data FROM pkg_doc").fetchall():
+            doc = json.loads(row["data"])
+            for res in doc.get("resources", []):
+                if res.get("url_type") == "upload" and "/" in (res.get("url") or ""):
+                    res["url"] = unquote(res["url"].rsplit("/", 1)[-1])
+            for extra in doc.get("extras", []):
+                if extra.get("key") in _LINK_EXTRAS:
+                    extra["value"] = _SITE_PREFIX.sub("", extra["value"])
+            conn.execute("UPDATE pkg_doc SET data = ? WHERE rowid = ?", (dumps(doc), row["rowid"]))
+        for key in _LINK_EXTRAS:
+            for row in conn.execute("SELECT pkg, value FROM pkg_extra WHERE key = ?", (key,)).fetchall():
+                conn.execute("UPDATE pkg_extra SET value = ? WHERE pkg = ? AND key = ?",
+                             (_SITE_PREFIX.sub("", row["value"]), row["pkg"], key))
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def dumps(value: Any) -> str:

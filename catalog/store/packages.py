@@ -141,8 +141,27 @@ def _groups(store: Store, raw: Any, errors: dict) -> list[str]:
     return ids
 
 
-def package_dict(doc: dict, orgs: dict[str, sqlite3.Row], grps: dict[str, sqlite3.Row]) -> dict:
-    """The package dict exactly as CKAN's ``package_show`` emits it (key order included)."""
+# Extras holding a link into this catalog: stored as a site path (``/dataset/x/quality``), shown as a URL.
+SITE_LINK_EXTRAS = ("quality_report_url",)
+_SITE_PREFIX = re.compile(r"^https?://[^/]+(?=/)")
+
+
+def site_link(value: str, site_url: str) -> str:
+    return f"{site_url.rstrip('/')}{value}" if value.startswith("/") else value
+
+
+def store_links(doc: dict) -> dict:
+    """Put a document's links in their stored form (in place): upload file names and site paths, as the answers
+    build the URLs from the address they are served at."""
+    doc["extras"] = [{**e, "value": _SITE_PREFIX.sub("", e["value"])} if e.get("key") in SITE_LINK_EXTRAS else e
+                     for e in doc.get("extras", [])]
+    doc["resources"] = [resources.stored_url(r) for r in doc.get("resources", [])]
+    return doc
+
+
+def package_dict(doc: dict, orgs: dict[str, sqlite3.Row], grps: dict[str, sqlite3.Row], site_url: str) -> dict:
+    """The package dict exactly as CKAN's ``package_show`` emits it (key order included), its links built from
+    ``site_url``, the address the catalog answers at."""
     org = orgs.get(doc["owner_org"]) if doc.get("owner_org") else None
     out = {"author": doc.get("author"), "author_email": doc.get("author_email"),
            "creator_user_id": doc.get("creator_user_id"), "id": doc["id"], "isopen": False,
@@ -155,9 +174,10 @@ def package_dict(doc: dict, orgs: dict[str, sqlite3.Row], grps: dict[str, sqlite
         "num_tags": len(doc["tags"]), "organization": groups.package_org(org) if org else None,
         "owner_org": doc.get("owner_org"), "private": doc["private"], "state": doc["state"], "title": doc["title"],
         "type": doc["type"], "url": doc.get("url"), "version": doc.get("version"),
-        "extras": [dict(e) for e in doc["extras"]],
+        "extras": [{**e, "value": site_link(e["value"], site_url)} if e.get("key") in SITE_LINK_EXTRAS else dict(e)
+                   for e in doc["extras"]],
         "groups": [groups.package_group(grps[g]) for g in doc["groups"] if g in grps],
-        "resources": [resources.ordered(r) for r in doc["resources"]],
+        "resources": [resources.shown(r, site_url) for r in doc["resources"]],
         "tags": [{"display_name": t["name"], "id": t["id"], "name": t["name"], "state": "active",
                   "vocabulary_id": None} for t in doc["tags"]],
         "relationships_as_subject": [], "relationships_as_object": []})

@@ -1,9 +1,13 @@
-"""Resource dicts: validation, upload handling and the exact key order CKAN emits."""
+"""Resource dicts: validation, upload handling and the exact key order CKAN emits.
+
+An uploaded file's ``url`` is stored as its file name only, as CKAN stores it; ``shown`` builds the download URL
+from the serving site URL whenever a resource is answered, so a data home can be served at any address.
+"""
 from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from catalog.store import files, timestamps
 from catalog.errors import ValidationError
@@ -49,18 +53,23 @@ def clean(data: dict, *, package_id: str, position: int, old: dict | None = None
     for key in _STRINGS:
         if res[key] is not None and not isinstance(res[key], str):
             res[key] = str(res[key])
-    if old and old.get("url_type") == "upload" and res["url"] in ("", old["url"]):
-        # an update without a new file keeps the uploaded one
+    if old and old.get("url_type") == "upload" and _same_upload(res["url"], old):
+        # an update without a new file keeps the uploaded one (its URL as shown at any address, or its name)
         res.update(url=old["url"], url_type="upload", size=old["size"],
                    last_modified=data.get("last_modified") or old["last_modified"])
     return finish(res)
 
 
-def attach_upload(res: dict, upload: files.Upload, files_dir, site_url: str) -> dict:
-    """Store the file of an upload and point the resource at its download URL."""
+def _same_upload(url: str, old: dict) -> bool:
+    """``url`` still names the old upload: empty, its stored name, or its download URL at whatever site."""
+    name = filename_of(old) or ""
+    return url in ("", old["url"], name) or url.endswith(f"/resource/{old['id']}/download/{quote(name)}")
+
+
+def attach_upload(res: dict, upload: files.Upload, files_dir) -> dict:
+    """Store the file of an upload; the resource keeps its file name (``shown`` makes the URL)."""
     filename, size = files.save(files_dir, res["id"], upload)
-    res.update(url=files.download_url(site_url, res["package_id"], res["id"], filename), url_type="upload",
-               size=size, last_modified=timestamps.now())
+    res.update(url=filename, url_type="upload", size=size, last_modified=timestamps.now())
     res["mimetype"] = res.get("mimetype") or files.guess_mimetype(filename)
     if not res.get("format"):
         res["format"] = files.guess_format(filename)
@@ -90,7 +99,23 @@ def ordered(res: dict) -> dict:
 
 
 def filename_of(res: dict) -> str | None:
-    """The stored file name of an uploaded resource (the last segment of its download URL)."""
+    """The file name of an uploaded resource: its stored ``url``, or the last segment of its download URL."""
     if res.get("url_type") != "upload":
         return None
-    return unquote(res["url"].rsplit("/", 1)[-1])
+    url = res.get("url") or ""
+    return unquote(url.rsplit("/", 1)[-1]) if "/" in url else url
+
+
+def shown(res: dict, site_url: str) -> dict:
+    """The resource as answered at ``site_url``: an upload's ``url`` is its download URL there."""
+    out = ordered(res)
+    name = filename_of(res)
+    if name:
+        out["url"] = files.download_url(site_url, res["package_id"], res["id"], name)
+    return out
+
+
+def stored_url(res: dict) -> dict:
+    """A resource as stored: an upload's ``url`` reduced to its file name (migrates homes written before)."""
+    name = filename_of(res)
+    return {**res, "url": name} if name is not None and name != res.get("url") else res

@@ -130,6 +130,15 @@ def test_a_chunked_body_without_length_is_cut_off_at_ten_megabytes(target):
     refused(response, time.monotonic() - started, 413, "Request Entity Too Large", "package_search")
 
 
+def test_oversized_form_fields_are_bad_requests_not_500s(target):
+    server, _ = target
+    started = time.monotonic()
+    r = requests.post(server.url + ACTION + "package_search", data={"q": "x" * (2 << 20)}, timeout=60)
+    assert r.status_code == 400 and r.json().startswith("Bad request - ") and time.monotonic() - started < SECONDS
+    r = requests.post(server.url + ACTION + "package_search", data={f"k{i}": "v" for i in range(1500)}, timeout=60)
+    assert r.status_code == 400 and r.json().startswith("Bad request - ")
+
+
 def test_long_q_and_fq_are_search_query_errors(target):
     for payload in ({"q": "人口 " * 5000}, {"fq": "tags:" + "x" * 20_000}, {"fq_list": ["name:a"] * 101},
                     {"q": "(" * 3000 + "x" + ")" * 3000}, {"q": "name:" + "NOT " * 3000 + "x"}):

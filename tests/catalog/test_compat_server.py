@@ -7,19 +7,15 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import ckanapi
 import pytest
 import requests
-import uvicorn
 
 from catalog.store import users
-from catalog.app import create_app
 from catalog.local import LocalCatalog
-from tests.servers import free_port
+from tests.servers import catalog_server, free_port
 
 CKANAPI_CLI = str(Path(sys.executable).with_name("ckanapi"))
 N_PUBLIC = 230  # more than two harvester pages of 100
@@ -32,18 +28,8 @@ def server(tmp_path_factory):
     url = f"http://127.0.0.1:{free_port()}"
     _populate(home, url)
     token = users.create_token(home, "admin", "compat")
-    config = uvicorn.Config(create_app(home, url), host="127.0.0.1", port=int(url.rsplit(":", 1)[1]),
-                            log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started:
-        assert time.time() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.05)
-    yield url, token, home
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with catalog_server(home, url):
+        yield url, token, home
 
 
 def _populate(home: Path, url: str) -> None:

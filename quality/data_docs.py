@@ -34,7 +34,64 @@ def build(report_root: Path) -> Path:
         _store(ctx, path, report_root)
     sites = ctx.build_data_docs()
     index = Path(next(iter(sites.values())).removeprefix("file://"))
+    serve_offline(index.parent)
     return index
+
+
+# GX's page templates load these from CDNs; the same files come from npm (web/package.json, installed by ./dev)
+# so Data Docs work offline and inside a 庁内 network. URL -> file under web/node_modules (a folder: copied whole).
+NODE_MODULES = Path(__file__).resolve().parents[1] / "web" / "node_modules"
+OFFLINE = {
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap/dist/js/bootstrap.min.js",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.js/dist/umd/popper.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table/dist/bootstrap-table.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table/dist/bootstrap-table.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
+        "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
+        "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "@fortawesome/fontawesome-free/css/all.min.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
+        "@forevolve/bootstrap-dark/dist/css/bootstrap-prefers-dark.css",
+    "https://cdn.jsdelivr.net/npm/vega@5": "vega/build/vega.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite/build/vega-lite.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed/build/vega-embed.min.js",
+}
+_ALSO = ("@fortawesome/fontawesome-free/webfonts",)  # what all.min.css loads by relative path
+
+
+def serve_offline(site: Path) -> None:
+    """Copy the CDN files GX's pages name into ``site/static/vendor`` and point every page at the copies.
+
+    Without ``web/node_modules`` (``./dev`` not run) the pages keep the CDN links and a warning says so."""
+    import logging
+    import os
+    import shutil
+
+    if not NODE_MODULES.is_dir():
+        logging.getLogger(__name__).warning("web/node_modules missing: Data Docs keep their CDN links (run ./dev)")
+        return
+    vendor = site / "static" / "vendor"
+    for rel in [*OFFLINE.values(), *_ALSO]:
+        source, target = NODE_MODULES / rel, vendor / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(source, target)
+    for page in site.rglob("*.html"):
+        html = page.read_text("utf-8")
+        for url, rel in OFFLINE.items():
+            html = html.replace(f'"{url}"', '"' + os.path.relpath(vendor / rel, page.parent) + '"')
+        page.write_text(html, "utf-8")
 
 
 def _report_files(root: Path) -> list[Path]:

@@ -70,3 +70,22 @@ def test_build_data_docs(tmp_path, toilet_report):
     assert "expect_column_values_to_not_contain_personal_email" in html or "個人のメールアドレス" in html
     assert "taro.yamada" not in html
     assert (reports / "gx" / "expectations" / "koto-toilets__v1.json").exists()
+
+
+def test_data_docs_load_nothing_from_the_internet(tmp_path, toilet_report):
+    """Inside a 庁内 network there is no CDN: every script and style sheet of every page is a local file."""
+    import re
+
+    reports = tmp_path / "reports"
+    save_report(toilet_report, reports / "koto-toilets" / "v1.json")
+    index = build_data_docs(reports)
+    pages = list(index.parent.rglob("*.html"))
+    assert len(pages) >= 3
+    for page in pages:
+        html = page.read_text("utf-8")
+        linked = re.findall(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"', html)
+        assert linked and not [u for u in linked if u.startswith(("http:", "https:", "//"))], page
+        vendored = [u for u in linked if "static/vendor/" in u]
+        assert vendored, page
+        for url in vendored:  # (GX's own favicon link is one folder off on deep pages; not ours to fix)
+            assert (page.parent / url).resolve().is_file(), (page, url)

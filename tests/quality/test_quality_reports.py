@@ -89,3 +89,42 @@ def test_data_docs_load_nothing_from_the_internet(tmp_path, toilet_report):
         assert vendored, page
         for url in vendored:  # (GX's own favicon link is one folder off on deep pages; not ours to fix)
             assert (page.parent / url).resolve().is_file(), (page, url)
+
+
+def test_saved_suites_load_and_run_in_plain_gx_with_one_module_of_ours(tmp_path, toilet_report):
+    """A fresh Python with great_expectations and ``quality.expectations`` (which registers the Japanese rules)
+    reads every expectation of a saved suite back — GX drops unregistered types silently — and runs it."""
+    import json
+    import subprocess
+    import sys
+
+    reports = tmp_path / "reports"
+    save_report(toilet_report, reports / "koto-toilets" / "v1.json")
+    build_data_docs(reports)
+    saved = json.loads((reports / "gx" / "expectations" / "koto-toilets__v1.json").read_text("utf-8"))
+    script = """
+import json
+import great_expectations as gx
+import pandas as pd
+__REGISTER__
+ctx = gx.get_context(mode="file", project_root_dir=__ROOT__)
+suite = ctx.suites.get("koto-toilets__v1")
+frame = pd.DataFrame({"緯度": [35.67, 0.0], "経度": [139.8, 0.0]})
+run = gx.get_context(mode="ephemeral")  # the saved project stays as it was
+batch = (run.data_sources.add_pandas("p").add_dataframe_asset("t").add_batch_definition_whole_dataframe("b")
+         .get_batch(batch_parameters={"dataframe": frame}))
+types = [e.expectation_type for e in suite.expectations]
+ran = [r.expectation_config.type for r in batch.validate(suite).results] if __RUN__ else []
+print(json.dumps({"types": types, "ran": ran}))
+"""
+
+    def run(register: bool) -> dict:
+        code = (script.replace("__REGISTER__", "import quality.expectations" if register else "")
+                .replace("__ROOT__", repr(str(reports))).replace("__RUN__", str(register)))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    plain, ours = run(False), run(True)
+    wanted = sorted(e["type"] for e in saved["expectations"])
+    assert sorted(ours["types"]) == wanted and len(ours["ran"]) == len(wanted)
+    assert len(plain["types"]) < len(wanted)  # what the module is for

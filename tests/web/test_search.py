@@ -93,3 +93,21 @@ def test_bad_query_is_a_400_page_not_a_crash(client):
     r = client.get("/dataset", params={"q": "title:(unclosed"})
     assert r.status_code == 400 and "Cannot parse" in r.text and '<html lang="ja">' in r.text
     assert client.get("/dataset.json", params={"q": "title:(unclosed"}).json()["status"] == 400
+
+
+def test_a_search_with_no_results_suggests_searches_that_find_something(client):
+    # two words that never occur together: each alone finds datasets; plus tags spelled like a word, popular tags
+    page = client.get("/dataset.json", params={"q": "トイレ 火山"}).json()
+    assert page["count"] == 0
+    labels = {s["label"]: s["count"] for s in page["suggestions"]}
+    assert labels == {"トイレ": 2} and all(s["url"].startswith("/dataset?") for s in page["suggestions"])
+    assert [t["label"] for t in page["popular_tags"]][:1] and all(t["count"] > 0 for t in page["popular_tags"])
+    # a filter that excludes everything: the same words without it
+    narrowed = client.get("/dataset.json", params=[("q", "人口"), ("organization", "t131083")]).json()
+    assert narrowed["count"] == 0 and {"label": "人口", "url": "/dataset?q=%E4%BA%BA%E5%8F%A3", "count": 1} in \
+        narrowed["suggestions"]
+    html = client.get("/dataset", params={"q": "トイレ 火山"}).text
+    assert "こちらで探してみてください" in html and "よく使われるタグ" in html
+    # another spelling of a tag: the tag it resembles
+    variant = client.get("/dataset.json", params={"q": "バリヤフリー"}).json()
+    assert variant["count"] == 0 and [s["label"] for s in variant["suggestions"]] == ["バリアフリー"]

@@ -6,6 +6,7 @@ filter of ``package_search``, so the page finds exactly what the same API call f
 """
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -62,6 +63,8 @@ class SearchPage:
     prev_url: str | None
     next_url: str | None
     api_url: str                           # the same search as a package_search call
+    suggestions: list[dict] = ()           # with 0 results: other searches that find something
+    popular_tags: list[dict] = ()          # with 0 results: the most used tags
 
 
 def selections(req: PageRequest) -> list[tuple[str, str]]:
@@ -98,7 +101,38 @@ def build(req: PageRequest) -> SearchPage:
                               req.url("/dataset", _without(base, (p, v)))) for p, v in chosen],
         prev_url=req.url("/dataset", base + [("page", page - 1)]) if page > 1 else None,
         next_url=req.url("/dataset", base + [("page", page + 1)]) if page < pages else None,
+        **(_dead_end_help(req, chosen) if found["count"] == 0 else {}),
         api_url=_api_url(req, sort))
+
+
+def _dead_end_help(req: PageRequest, chosen: list) -> dict:
+    """A page with 0 results is not a dead end: the query without its filters, each of its words alone, tags
+    spelled like a word of it, and the most used tags — each only if it finds something, with its count."""
+    q = req.param("q").strip()
+    words = q.split()
+    candidates: list[tuple[str, list]] = []
+    if chosen and q:
+        candidates.append((q, [("q", q)]))
+    if len(words) > 1:
+        candidates += [(w, [("q", w)]) for w in words]
+    tags = req.call("tag_list", {})
+    for word in words:
+        candidates += [(tag, [("tags", tag)]) for tag in difflib.get_close_matches(word, tags, n=3, cutoff=0.5)]
+    suggestions, seen = [], set()
+    for text, params in candidates[:8]:
+        if text in seen:
+            continue
+        seen.add(text)
+        fq = [f'tags:"{v}"' for k, v in params if k == "tags"]
+        count = req.call("package_search", {"q": next((v for k, v in params if k == "q"), ""), "rows": 0,
+                                            "include_private": True, **({"fq_list": fq} if fq else {})})["count"]
+        if count:
+            suggestions.append({"label": text, "url": req.url("/dataset", params), "count": count})
+    top = req.call("package_search", {"rows": 0, "facet.field": json.dumps(["tags"]), "facet.limit": 8})
+    items = sorted(top["search_facets"].get("tags", {}).get("items", []), key=lambda i: -i["count"])
+    popular = [{"label": i["display_name"], "url": req.url("/dataset", [("tags", i["name"])]), "count": i["count"]}
+               for i in items]
+    return {"suggestions": suggestions, "popular_tags": popular}
 
 
 def _facet(req: PageRequest, param: str, field: str, found: dict, base: list, chosen: list) -> Facet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -17,6 +18,13 @@ out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)  # pip
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Started from a shell background job, SIGINT (and, after Dagster maps SIGTERM to SIGINT's handler in a parent
+    # process, SIGTERM) arrive ignored; Dagster's compute-log `tail` processes would inherit that, ignore the
+    # SIGTERM meant to stop them and outlive us, holding our stdout open.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     if getattr(args, "home", None):
         os.environ["OPENDATA_HOME"] = str(Path(args.home).resolve())

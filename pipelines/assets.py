@@ -95,25 +95,47 @@ def chunk_datasets(decls: Declarations, per_step: int) -> list[list[Dataset]]:
     return [ordered[i:i + per_step] for i in range(0, len(ordered), per_step)]
 
 
+def _freshness(ds: Dataset) -> dg.FreshnessPolicy | None:
+    """From ``update_frequency``: late after one period (warn), stale after two (fail); irregular: none."""
+    delta = ds.update_frequency.delta
+    return None if delta is None else dg.FreshnessPolicy.time_window(fail_window=2 * delta, warn_window=delta)
+
+
+def _check_description(family: str) -> str:
+    """What a family's blocking check runs: its rules, by finding type (from quality's catalogue)."""
+    from quality.catalogue import FINDING_TYPES
+
+    errors = sorted(k for k, (severity, fam, _, _) in FINDING_TYPES.items() if fam == family and severity == "error")
+    warnings = sorted(k for k, (severity, fam, _, _) in FINDING_TYPES.items() if fam == family and severity != "error")
+    return (f"{family}: the quality gate's {family} rules. Blocks the release on: {', '.join(errors) or 'nothing'}."
+            f" Reported, not blocking: {', '.join(warnings) or 'nothing'}.")
+
+
+CHECK_DESCRIPTIONS = {family: _check_description(family) for family in FAMILIES}
+
+
 def dataset_specs(ds: Dataset) -> tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]:
     """The three assets of one dataset and the blocking checks on its table (one per finding family)."""
     source_key, table_key, release_key = dataset_keys(ds.id)
     group, title = ds.publisher, ds.title.ja
+    owners = [f"team:{ds.publisher}"]  # the publisher's data team (publishers.yaml id) owns its datasets
     specs = [
-        dg.AssetSpec(source_key, group_name=group, kinds={"file"}, skippable=True,
+        dg.AssetSpec(source_key, group_name=group, kinds={"file"}, skippable=True, owners=owners,
                      description=f"{title}: fetch the source bytes (content-addressed; data version = sha256).",
                      metadata={"dataset": ds.id, "publisher": ds.publisher,
                                "update_frequency": ds.update_frequency.value}),
         dg.AssetSpec(table_key, deps=[source_key], group_name=group, kinds={"parquet", "polars"}, skippable=True,
+                     owners=owners,
                      code_version=table_version("", ds),
                      description=f"{title}: decode, parse, map to the standard's columns, normalise, "
                                  f"write std/{ds.id}/<ver>.parquet."),
-        dg.AssetSpec(release_key, deps=[table_key], group_name=group, kinds={"ckan"}, skippable=True,
+        dg.AssetSpec(release_key, deps=[table_key], group_name=group, kinds={"ckan"}, skippable=True, owners=owners,
+                     freshness_policy=_freshness(ds),
                      description=f"{title}: build CSV/Parquet/JSON/GeoJSON downloads and publish through "
                                  "call_action."),
     ]
     checks = [dg.AssetCheckSpec(name=family.replace("-", "_"), asset=table_key, blocking=True,
-                                description=f"{family} findings of the quality suite") for family in FAMILIES]
+                                description=CHECK_DESCRIPTIONS[family]) for family in FAMILIES]
     return specs, checks
 
 
@@ -188,7 +210,8 @@ def _run_dataset(context, ds: Dataset, decls: Declarations, home: Home, client, 
     if table_key in selected:
         yield dg.MaterializeResult(asset_key=table_key, data_version=dg.DataVersion(version),
                                    metadata={"version": version, "rows": tbl["rows"], "columns": len(tbl["columns"]),
-                                             "unmapped": ", ".join(tbl["unmapped"]) or "-", "path": tbl["path"]})
+                                             "unmapped": ", ".join(tbl["unmapped"]) or "-", "path": tbl["path"],
+                                             **_table_metadata(home, tbl)})
         yield from _check_results(report, table_key)
     if release_key in selected:
         if not report.valid:   # the blocking checks failed: the previously released version stays published
@@ -200,6 +223,16 @@ def _run_dataset(context, ds: Dataset, decls: Declarations, home: Home, client, 
                                    metadata={"package": result["name"], "version": version,
                                              "published": result["published"],
                                              "resources": len(result["resources"])})
+
+
+def _table_metadata(home: Home, tbl: dict) -> dict:
+    """Dagster's standard table metadata: row count, the column schema (standard names as written), the file."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(home.root / tbl["path"])
+    columns = [dg.TableColumn(name=f.name, type=str(f.type)) for f in schema if not f.name.startswith("_")]
+    return {"dagster/row_count": tbl["rows"], "dagster/column_schema": dg.TableSchema(columns=columns),
+            "dagster/uri": tbl["path"]}  # relative to OPENDATA_HOME: the home can move
 
 
 def _check_results(report: QualityReport, table_key: dg.AssetKey):

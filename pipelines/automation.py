@@ -43,7 +43,9 @@ def build_inbox_sensor(decls: Declarations, home: Path) -> dg.SensorDefinition:
     inbox = home / "inbox"
 
     @dg.sensor(name="inbox", minimum_interval_seconds=30, target=dg.AssetSelection.all(),
-               default_status=dg.DefaultSensorStatus.RUNNING)
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="A file dropped into OPENDATA_HOME/inbox/<dataset-id>/ becomes that dataset's next "
+                           "source version: it is ingested, validated and (if the quality gate passes) released.")
     def inbox_sensor(context: dg.SensorEvaluationContext):
         """A file dropped into OPENDATA_HOME/inbox/<dataset-id>/ becomes that dataset's next source version."""
         for ds_id, path in settled_inbox_files(inbox, set(decls.datasets)):
@@ -71,3 +73,4 @@ def move_processed(path: Path, inbox: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(path), dest)
     return dest
+

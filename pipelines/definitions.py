@@ -55,7 +55,9 @@ def build_definitions(datasets_dir: Path, home: Path, catalog: CatalogTarget | N
         assets=assets,
         schedules=build_schedules(decls), sensors=[build_inbox_sensor(decls, home),
                                                    dg.AutomationConditionSensorDefinition(
-                                                       "global_assets", target=dg.AssetSelection.groups("global"))],
+                                                       "global_assets", target=dg.AssetSelection.groups("global"),
+                                                       description="Rebuilds the warehouse views and the "
+                                                                   "publication metrics after releases.")],
         resources={"home": Home(path=str(home), datasets=str(decls.root)),
                    "catalog": catalog or CatalogTarget(), "io_manager": io},
         executor=executor(celery_broker),

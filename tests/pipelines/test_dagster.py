@@ -30,6 +30,35 @@ def test_definitions_load(ws):
     assert all(graph.get_check_spec(c).blocking for c in graph.asset_check_keys)
 
 
+def test_assets_carry_owners_schema_row_count_and_described_checks_sensors_and_freshness(ws):
+    import datetime as dt
+
+    import dagster as dg
+
+    ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
+    defs = build_definitions(ws.datasets, ws.home)
+    graph = defs.resolve_asset_graph()
+    table = dg.AssetKey(["koto-toilets", "table"])
+    assert graph.get(table).owners == ["team:t131083"]
+    for key in graph.asset_check_keys:
+        spec = graph.get_check_spec(key)
+        assert spec.description, key
+    personal = graph.get_check_spec(dg.AssetCheckKey(table, "personal_data")).description
+    assert "personal-my-number" in personal and "Blocks the release on" in personal  # names the rules it runs
+    assert all(s.description for s in defs.sensors) and all(s.description for s in defs.schedules)
+    policy = graph.get(dg.AssetKey(["koto-toilets", "release"])).freshness_policy  # from update_frequency
+    assert policy.warn_window.to_timedelta() == dt.timedelta(days=366) and policy.fail_window.to_timedelta() == \
+        dt.timedelta(days=732)
+
+    ingest(ws.datasets, ws.home, progress=False)
+    event = dg.DagsterInstance.get().get_latest_materialization_event(table).asset_materialization
+    assert event.metadata["dagster/row_count"].value == 2
+    columns = [c.name for c in event.metadata["dagster/column_schema"].schema.columns]
+    assert "名称" in columns and "緯度" in columns and not [c for c in columns if c.startswith("_")]
+    uri = event.metadata["dagster/uri"].value
+    assert uri.startswith("std/koto-toilets/") and (ws.home / uri).exists()   # relative: the home can move
+
+
 def test_ingest_publishes_then_blocks_bad_version_and_keeps_the_good_one(ws):
     src = ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
     first = ingest(ws.datasets, ws.home, progress=False)

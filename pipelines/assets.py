@@ -6,6 +6,7 @@ previously released version stays published.
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -306,7 +307,19 @@ def _validate(ds: Dataset, tbl: dict, home: Home, publisher_code: str | None) ->
     if lic:
         report.findings.append(lic)
     save_report(report, path)
+    _record_gx(path, home)
     return report
+
+
+def _record_gx(report_path: Path, home: Home) -> None:
+    """The version's GX suite, validation result and Data Docs pages (``quality.data_docs``); the report itself
+    is the gate's record, so a GX rendering failure is a warning, never a failed ingest."""
+    from quality.data_docs import record
+
+    try:
+        record(report_path, home.root / "reports")
+    except Exception as e:  # noqa: BLE001
+        logging.getLogger(__name__).warning("GX Data Docs not written for %s: %s", report_path, _root_message(e))
 
 
 def _brief(f: Finding) -> dict:

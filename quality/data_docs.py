@@ -1,4 +1,8 @@
-"""GX Data Docs rebuilt from saved quality reports (``reports/<dataset>/<ver>.json`` → ``reports/gx/``).
+"""GX artifacts of the quality reports (``reports/<dataset>/<ver>.json`` → ``reports/gx/``).
+
+Every ingest calls ``record`` after saving a report: the dataset version's ExpectationSuite (JSON), its
+validation result (JSON) and its two Data Docs pages are written into a file-backed GX project at
+``reports/gx`` (GX's own layout, so plain GX reads it). ``build_data_docs`` rebuilds every page and the index.
 
 Each report's ``stats["gx"]`` lists every expectation that ran with its kwargs, finding meta and counts;
 here they become an ExpectationSuite plus an ExpectationSuiteValidationResult in a file-backed context
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from quality.reports import load_report
@@ -21,15 +26,47 @@ def build_data_docs(report_root: str | os.PathLike) -> Path:
     return build(Path(report_root))
 
 
-def build(report_root: Path) -> Path:
+SITE = Path("gx") / "uncommitted" / "data_docs" / "local_site"   # under the reports folder
+
+
+def record(report_path: Path, report_root: Path) -> dict[str, str]:
+    """Write one report's suite, validation result and Data Docs pages; returns the pages relative to the site.
+
+    One GX context per process and reports folder; writers of one folder (the step processes) take turns on a
+    lock file, so GX's project files and the shared static folder are written once and whole."""
+    import fcntl
+
+    with open(report_root / ".gx.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ctx = _context(report_root)
+        keys = _store(ctx, report_path, report_root)
+        ctx.build_data_docs(resource_identifiers=list(keys), build_index=False)
+        site = report_root / SITE
+        name = keys[0].expectation_suite_identifier.name
+        pages = [site / "expectations" / f"{name}.html", *sorted((site / "validations" / name).rglob("*.html"))]
+        serve_offline(site, pages)
+    return {"suite": str(pages[0].relative_to(site)), "validation": str(pages[-1].relative_to(site))}
+
+
+_CONTEXTS: dict[Path, object] = {}
+
+
+def _context(report_root: Path):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     import quality.expectations  # noqa: F401  (custom expectation types must be registered to render)
 
+    if report_root not in _CONTEXTS:
+        ctx = gx.get_context(mode="file", project_root_dir=str(report_root))
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _CONTEXTS[report_root] = ctx
+    return _CONTEXTS[report_root]
+
+
+def build(report_root: Path) -> Path:
     report_root.mkdir(parents=True, exist_ok=True)
-    ctx = gx.get_context(mode="file", project_root_dir=str(report_root))
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    ctx = _context(report_root)
     for path in _report_files(report_root):
         _store(ctx, path, report_root)
     sites = ctx.build_data_docs()
@@ -65,11 +102,13 @@ OFFLINE = {
     "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite/build/vega-lite.min.js",
     "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed/build/vega-embed.min.js",
 }
+_GX_LOGO = re.compile(r'"https://great-expectations-web-assets\.s3[^"]*/logo-long\.png[^"]*"')
 _ALSO = ("@fortawesome/fontawesome-free/webfonts",)  # what all.min.css loads by relative path
 
 
-def serve_offline(site: Path) -> None:
-    """Copy the CDN files GX's pages name into ``site/static/vendor`` and point every page at the copies.
+def serve_offline(site: Path, pages: list[Path] | None = None) -> None:
+    """Copy the CDN files GX's pages name into ``site/static/vendor`` (once) and point the pages (default: every
+    page) at the copies.
 
     Without ``web/node_modules`` (``./dev`` not run) the pages keep the CDN links and a warning says so."""
     import logging
@@ -82,15 +121,19 @@ def serve_offline(site: Path) -> None:
     vendor = site / "static" / "vendor"
     for rel in [*OFFLINE.values(), *_ALSO]:
         source, target = NODE_MODULES / rel, vendor / rel
+        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copyfile(source, target)
-    for page in site.rglob("*.html"):
+    for page in site.rglob("*.html") if pages is None else pages:
         html = page.read_text("utf-8")
         for url, rel in OFFLINE.items():
             html = html.replace(f'"{url}"', '"' + os.path.relpath(vendor / rel, page.parent) + '"')
+        # the logo comes from GX's S3 bucket with the project's id in the query (a beacon): the site has a copy
+        html = _GX_LOGO.sub('"' + os.path.relpath(site / "static" / "images" / "logo-long.png", page.parent) + '"', html)
         page.write_text(html, "utf-8")
 
 
@@ -99,7 +142,8 @@ def _report_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.json") if gx_dir not in p.parents)
 
 
-def _store(ctx, path: Path, root: Path) -> None:
+def _store(ctx, path: Path, root: Path) -> tuple:
+    """Save the report's suite and validation result; returns (validation result key, suite key)."""
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -117,6 +161,7 @@ def _store(ctx, path: Path, root: Path) -> None:
                                                "rows": report.stats.get("rows"), "partial": report.partial})
     key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name), run_id, batch_identifier=name)
     ctx.validation_results_store.set(key, result)
+    return key, ExpectationSuiteIdentifier(name)
 
 
 def _suite(name: str, entries: list[dict]):

@@ -66,6 +66,7 @@ def routes() -> list[BaseRoute]:
         Mount("/static", app=StaticFiles(directory=STATIC)),
         *json_routes,
         Route("/dataset/{pkg_id}/resource/{res_id}/download/{filename}", endpoints.download),
+        Route("/dataset/{name:name}/quality/{version:name}/gx/{path:path}", views.gx_docs),
         Route("/metrics", endpoints.metrics),
         Route("/catalog.{fmt}", endpoints.dcat_catalog),
         Route("/catalog", endpoints.dcat_catalog_negotiated),

@@ -155,3 +155,4 @@ def chart_csv(chart) -> Response:
         writer.writerow(["" if row.get(c) is None else row[c] for c in chart.columns])
     return Response(("\ufeff" + out.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{chart.id}.csv"'})
+

@@ -36,6 +36,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "login_help": ("庁内限定データを見るには、ユーザー名とAPIトークンでログインしてください。",
                    "Sign in with your user name and API token to see internal (庁内限定) datasets."),
     "login_failed": ("ユーザー名またはAPIトークンが正しくありません。", "Wrong user name or API token."),
+    "gx_docs": ("Great Expectations の検証結果 (Data Docs)", "Great Expectations validation result (Data Docs)"),
+    "gx_suite": ("期待値スイート (ExpectationSuite)", "Expectation suite"),
     "version_blocked": ("この版は品質検査で公開が止められました。公開中のデータは以前の版のままです。",
                         "The quality gate blocked this version; the published data is still an earlier version."),
     "version_blocked_restricted": ("検査結果の詳細と該当行は、公開元の組織のメンバーだけが閲覧できます。",

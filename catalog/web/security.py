@@ -31,6 +31,13 @@ def csp(tile_url: str) -> str:
             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
+# GX's Data Docs pages run inline scripts (their own templates). They are served sandboxed — an opaque origin, so
+# a script there cannot read the catalog's session or call its API as the reader — and never framed.
+GX_DOCS_CSP = ("sandbox allow-scripts allow-popups; default-src 'self'; script-src 'self' 'unsafe-inline' "
+               "'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+               "connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP response (API, pages, files, errors)."""
 

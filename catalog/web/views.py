@@ -7,11 +7,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 
+from catalog.store import files
 from catalog.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
 from catalog.web import charts, endpoints, i18n, render, security, session
-from catalog.web.contexts import dashboard
+from catalog.web.contexts import dashboard, quality
 from catalog.web.page import PageRequest
 
 Builder = Callable[[PageRequest], Any]
@@ -101,3 +102,19 @@ async def logout(request: Request) -> Response:
         return render.error(request, 403, as_json=False, user=None, message=i18n.t(lang, "csrf_failed"))
     session.sign_out(request)
     return RedirectResponse(i18n.localize("/", lang), status_code=303)
+
+
+async def gx_docs(request: Request) -> Response:
+    """``/dataset/<name>/quality/<version>/gx/<path>``: the version's GX Data Docs (``contexts.quality.gx_file``)."""
+    req = page_request(request)
+    p = request.path_params
+    try:
+        path = await run_in_threadpool(quality.gx_file, req, p["name"], p["version"], p["path"])
+    except NotFound:
+        return PlainTextResponse("Not found", 404)
+    except NotAuthorized:
+        return PlainTextResponse("Forbidden", 403)
+    media_type = files.guess_mimetype(path.name) or "application/octet-stream"
+    if media_type.startswith("text/"):
+        media_type += "; charset=utf-8"
+    return FileResponse(path, media_type=media_type, headers={"content-security-policy": security.GX_DOCS_CSP})

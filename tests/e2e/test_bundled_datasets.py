@@ -94,3 +94,35 @@ def test_the_bundled_catalogs_dcat_conforms_to_dcat_ap(served):
         for outcome in summary.outcomes:
             body = requests.get(f"{url}/dataset/{outcome.id}.ttl", params={"profiles": profile}, timeout=30).content
             assert violations(body, "ttl", profile) == [], (profile, outcome.id)
+
+
+def test_every_ingest_leaves_gx_artifacts_linked_from_the_quality_page(served):
+    """Issue 16.4: each ingested version's ExpectationSuite (JSON), validation result (JSON) and Data Docs pages
+    are under the data home; the quality page links them and they load offline (no request leaves the site)."""
+    import json
+    import re
+    from urllib.parse import urljoin
+
+    summary, url, home = served
+    gx = home / "reports" / "gx"
+    for outcome in summary.outcomes:
+        version = requests.get(f"{url}/dataset/{outcome.id}/quality.json", timeout=30).json()["version"]
+        suite = json.loads((gx / "expectations" / f"{outcome.id}__{version}.json").read_text("utf-8"))
+        assert len(suite["expectations"]) >= 3, outcome.id
+        results = list((gx / "uncommitted" / "validations" / f"{outcome.id}__{version}").rglob("*.json"))
+        assert len(results) == 1 and json.loads(results[0].read_text("utf-8"))["suite_name"] == suite["name"]
+        html = requests.get(f"{url}/dataset/{outcome.id}/quality", timeout=30).text
+        links = re.findall(r'<p class="gx-docs"><a href="([^"]+)">.*?<a href="([^"]+)">', html)
+        assert links, outcome.id
+        for page_url in links[0]:
+            page = requests.get(urljoin(url, page_url), timeout=30)
+            assert page.status_code == 200 and "Great Expectations" in page.text, page_url
+            for expectation in suite["expectations"]:       # GX renders each by its column, built-ins in words
+                column = expectation["kwargs"].get("column")
+                assert column is None or column in page.text, (page_url, column)
+            assert any(e["type"] in page.text for e in suite["expectations"]), page_url   # our custom ones by name
+            refs = re.findall(r'<(?:script[^>]*\ssrc|link[^>]*\shref|img[^>]*\ssrc)="([^"#]+)"', page.text)
+            assert refs and not [r for r in refs if r.startswith(("http:", "https:", "//"))], page_url
+            for ref in refs:
+                if "static/vendor/" in ref:
+                    assert requests.get(urljoin(urljoin(url, page_url), ref), timeout=30).status_code == 200, ref

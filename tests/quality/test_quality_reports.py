@@ -83,7 +83,7 @@ def test_data_docs_load_nothing_from_the_internet(tmp_path, toilet_report):
     assert len(pages) >= 3
     for page in pages:
         html = page.read_text("utf-8")
-        linked = re.findall(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"', html)
+        linked = re.findall(r'<(?:script[^>]*\ssrc|link[^>]*\shref|img[^>]*\ssrc)="([^"]+)"', html)
         assert linked and not [u for u in linked if u.startswith(("http:", "https:", "//"))], page
         vendored = [u for u in linked if "static/vendor/" in u]
         assert vendored, page

@@ -93,3 +93,33 @@ def test_the_released_version_stays_public(home):
     assert data["version"] == "v1" and data["blocked"] is False and data["restricted"] is False
     assert {v["version"] for v in data["versions"]} == {"v1", "v2"}  # that a newer version exists is public
     assert not re.search("公開が止められました", _get(home, "/dataset/koto-aed/quality", None).text)
+
+
+def _gx(home):
+    from quality.data_docs import record
+
+    pages = {v: record(home / "reports" / "koto-aed" / f"{v}.json", home / "reports") for v in ("v1", "v2")}
+    return {v: f"/dataset/koto-aed/quality/{v}/gx/{p['validation']}" for v, p in pages.items()}
+
+
+def test_gx_data_docs_of_a_blocked_version_follow_the_report(home):
+    """The GX pages of a blocked version are readable exactly by whoever reads its report in full."""
+    urls = _gx(home)
+    for user in (None, "outsider"):
+        assert _get(home, urls["v2"], user).status_code == 403
+        assert _get(home, "/dataset/koto-aed/quality/v2.json", user).json()["gx_pages"] is None
+        assert _get(home, urls["v1"], user).status_code == 200          # the published version's are public
+    for user in ("koto_member", "admin"):
+        page = _get(home, "/dataset/koto-aed/quality/v2.json", user).json()["gx_pages"]
+        assert page["validation"].endswith(urls["v2"]) and page["suite"].endswith("/expectations/koto-aed__v2.html")
+        r = _get(home, urls["v2"], user)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert r.headers["content-security-policy"].startswith("sandbox allow-scripts")  # an opaque origin
+        assert not any(cell in r.text for cell in SECRET_CELLS)
+
+
+@pytest.mark.parametrize("path", ["index.html", "../../../../v1.json", "validations/other__v1/x.html",
+                                  "expectations/koto-aed__v1.html", "%2e%2e/%2e%2e/%2e%2e/koto-aed/v2.json"])
+def test_gx_docs_serve_only_the_versions_own_pages(home, path):
+    _gx(home)
+    assert _get(home, f"/dataset/koto-aed/quality/v2/gx/{path}", "admin").status_code == 404

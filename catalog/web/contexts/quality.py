@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from catalog.errors import NotFound
+from catalog.errors import NotAuthorized, NotFound
 from catalog.metrics.measures import extras
 from catalog.store import users
 from catalog.web.page import PageRequest
@@ -59,6 +59,7 @@ class QualityPage:
     failing_rows: FailingRows | None
     blocked: bool = False                 # the gate did not release this version
     restricted: bool = False              # blocked, and the caller may see only finding types and counts
+    gx_pages: dict | None = None          # {"validation": url, "suite": url}: the version's GX Data Docs pages
 
 
 def build(req: PageRequest) -> QualityPage:
@@ -83,7 +84,45 @@ def build(req: PageRequest) -> QualityPage:
         findings=[_summary(f) if restricted else _finding(f) for f in findings],
         failing_rows=None if restricted else failing_rows(req.context.home / "std" / name / f"{version}.parquet",
                                                           findings),
-        blocked=blocked, restricted=restricted)
+        blocked=blocked, restricted=restricted,
+        gx_pages=None if restricted else _gx_pages(req, name, version))
+
+
+# The GX project the ingest writes (quality.data_docs.record): reports/gx, its Data Docs site inside it.
+GX_SITE = Path("reports") / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def _gx_pages(req: PageRequest, name: str, version: str) -> dict | None:
+    site, suite = req.context.home / GX_SITE, f"{name}__{version}"
+    validations = sorted((site / "validations" / suite).rglob("*.html"))
+    if not validations:
+        return None
+    base = f"/dataset/{name}/quality/{version}/gx/"
+    pages = {"validation": req.url(base + str(validations[-1].relative_to(site)))}
+    if (site / "expectations" / f"{suite}.html").is_file():
+        pages["suite"] = req.url(f"{base}expectations/{suite}.html")
+    return pages
+
+
+def gx_file(req: PageRequest, name: str, version: str, path: str) -> Path:
+    """A file of the version's Data Docs, to whoever may read its quality report in full: the version's suite
+    and validation pages and the site's static files — never another dataset's pages or the site index."""
+    if not _VERSION.match(version):
+        raise NotFound("No such page")
+    pkg = _package(req, name)
+    report = _read_report(req.context.home, name, version)
+    current = extras(pkg).get("table_version", "") if pkg else ""
+    blocked = bool(report) and version != current and (not report.get("valid") or bool(report.get("partial")))
+    if blocked and not _may_see_blocked(req, pkg):
+        raise NotAuthorized("Blocked version")
+    suite = f"{name}__{version}"
+    if not (path.startswith(("static/", f"validations/{suite}/")) or path == f"expectations/{suite}.html"):
+        raise NotFound("No such page")
+    site = (req.context.home / GX_SITE).resolve()
+    target = (site / path).resolve()
+    if site not in target.parents or not target.is_file():
+        raise NotFound("No such page")
+    return target
 
 
 def _may_see_blocked(req: PageRequest, pkg: dict | None) -> bool:

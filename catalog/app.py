@@ -63,7 +63,9 @@ def create_app(home: Path, site_url: str, trusted_proxies: tuple[str, ...] = ())
         Route("/api/action/{name}", _action_endpoint, methods=["GET", "POST"]),
         Route("/api", _api_version), Route("/api/3", _api_version),
         *web.routes(),  # pages, downloads, DCAT, /metrics (catalog/web/)
-    ], middleware=[Middleware(_Forwarded, trusted=tuple(trusted_proxies)), Middleware(_Gzip),
+    ], middleware=[Middleware(_Forwarded, trusted=tuple(trusted_proxies)),
+                   Middleware(web.AnswerCache, generation=store.generation),  # anonymous GETs, until a change
+                   Middleware(_Gzip),
                    Middleware(_BodyLimit, limit=MAX_BODY),
                    *web.middleware(Path(home))])  # web UI: the signed session cookie of /user/login
     app.state.store, app.state.home, app.state.site_url = store, Path(home), site_url.rstrip("/")

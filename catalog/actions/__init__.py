@@ -98,7 +98,12 @@ def _wrap(entry: Registered) -> Action:
         require_scalars(data_dict)  # {"id": [...]} is a 409, before any auth function looks the object up
         if not context.ignore_auth:
             check_access(entry.name, context, data_dict)
-        return entry.function(context, data_dict)
+        if entry.side_effect_free:
+            return entry.function(context, data_dict)
+        try:
+            return entry.function(context, data_dict)
+        finally:                  # files it wrote (DataStore tables, uploads): answer caches must see them
+            context.store.changed()
 
     return action
 

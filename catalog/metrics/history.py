@@ -26,6 +26,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from catalog.store import mark_changed
+
 SCHEMA = pa.schema([
     ("as_of", pa.date32()), ("scope", pa.string()), ("scope_id", pa.string()), ("scope_name", pa.string()),
     ("publisher_type", pa.string()), ("measure", pa.string()),
@@ -137,6 +139,7 @@ def write_snapshot(rows: list[dict], home: Path, as_of: date) -> Path:
     metrics_dir(home).mkdir(parents=True, exist_ok=True)
     _write_atomic(rows_to_table(rows, as_of).sort_by(DAY_SORT), metrics_dir(home) / f"{as_of.isoformat()}.parquet")
     compact(home)
+    mark_changed(home)
     files = snapshot_files(home)
     return next(files[p] for n in (DAY, MONTH, YEAR) if (p := as_of.isoformat()[:n]) in files)
 

@@ -6,7 +6,8 @@
 ``formats`` (download artifacts), ``files`` (uploads on disk) and ``params`` (request values read as CKAN does).
 """
 from catalog.store import files, formats, groups, licenses, packages, params, resources, timestamps, users, visibility
-from catalog.store.db import SCHEMA_VERSION, Store, close_store, dumps, open_store
+from catalog.store.db import SCHEMA_VERSION, Store, close_store, dumps, mark_changed, open_store
 
-__all__ = ["SCHEMA_VERSION", "Store", "close_store", "dumps", "files", "formats", "groups", "licenses", "open_store",
+__all__ = ["SCHEMA_VERSION", "Store", "close_store", "dumps", "files", "formats", "groups", "licenses", "mark_changed",
+           "open_store",
            "packages", "params", "resources", "timestamps", "users", "visibility"]

@@ -10,6 +10,7 @@ while one writer commits.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -129,12 +130,42 @@ class Store:
     def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         return self.connection().execute(sql, params).fetchone()
 
+    def changed(self) -> None:
+        """Tell every reader of this home (each server worker's answer cache) that something changed outside
+        SQLite: files such as DataStore tables, quality reports or metric snapshots (``generation``)."""
+        mark_changed(self.home)
+
+    def generation(self) -> tuple[int, int]:
+        """Changes iff the catalog may answer differently: SQLite's ``data_version`` on a connection of its own
+        (it moves whenever any other connection, in any process, commits) and the ``changed`` mark's mtime."""
+        conn = getattr(self, "_watch", None)
+        if conn is None:
+            conn = self._watch = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            with self._lock:
+                self._all.append(conn)
+        try:
+            mark = (self.home / "catalog" / CHANGED).stat().st_mtime_ns
+        except FileNotFoundError:
+            mark = 0
+        return conn.execute("PRAGMA data_version").fetchone()[0], mark
+
     def close(self) -> None:
+        self._watch = None
         with self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+CHANGED = "changed"   # <home>/catalog/changed: touched by every write that is not (only) a SQLite commit
+
+
+def mark_changed(home: Path) -> None:
+    path = Path(home) / "catalog" / CHANGED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    os.utime(path)        # a new mtime even when the file existed (touch keeps it on some filesystems)
 
 
 _LINK_EXTRAS = ("quality_report_url",)

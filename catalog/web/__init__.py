@@ -17,9 +17,10 @@ from starlette.staticfiles import StaticFiles
 from catalog.web import endpoints, views
 from catalog.web.contexts import dashboard, dataset, home, organization, quality, search
 from catalog.web.render import json_path
+from catalog.web.cache import AnswerCache
 from catalog.web.session import middleware
 
-__all__ = ["middleware", "routes"]
+__all__ = ["AnswerCache", "middleware", "routes"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 # leaflet comes from npm (web/package.json, installed by ./dev); served locally, never from a CDN

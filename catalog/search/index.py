@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from catalog.store import groups, packages, timestamps
+from catalog.store import files, groups, packages, resources, timestamps
 from catalog.search import keywords, text
 from catalog.errors import NotFound
 from catalog.store import Store, dumps
@@ -20,6 +20,7 @@ def write(store: Store, doc: dict) -> None:
     default sort, newest first, is FTS5's native rowid order and needs neither a sort nor a lookup per hit.
     """
     packages.store_links(doc)  # links as stored: upload file names, site paths (built again when answered)
+    columns = _columns(store, doc)  # read before the write lock is taken
     with store.transaction() as conn:
         old = conn.execute("SELECT rowid, metadata_modified FROM pkg WHERE id = ?", (doc["id"],)).fetchone()
         keep = old is not None and old["metadata_modified"] == doc["metadata_modified"]  # e.g. re-indexing
@@ -40,7 +41,7 @@ def write(store: Store, doc: dict) -> None:
              SEP.join(t["name"] for t in doc["tags"]), SEP.join(doc["groups"]), SEP.join(_formats(doc))))
         rowid = cur.lastrowid if rowid is None else rowid
         conn.execute("INSERT INTO pkg_doc (rowid, data) VALUES (?, ?)", (rowid, dumps(doc)))
-        _index(conn, rowid, doc)
+        _index(conn, rowid, doc, columns)
 
 
 def purge(store: Store, doc: dict) -> None:
@@ -58,7 +59,20 @@ def _clear(conn: sqlite3.Connection, rowid: int) -> None:
         conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))
 
 
-def _index(conn: sqlite3.Connection, rowid: int, doc: dict) -> None:
+def _columns(store: Store, doc: dict) -> list[str]:
+    """Column names of the package's uploaded tables: people search for 車椅子 or オストメイト, which a toilet list
+    may carry only as a column (CKAN indexes the DataStore's field names too)."""
+    names: dict[str, None] = {}
+    for res in doc["resources"]:
+        filename = resources.filename_of(res)
+        if filename and res.get("datastore_active") is not False:
+            for name in files.column_names(files.resource_dir(store.files_dir, res["id"]) / filename):
+                if name and not name.startswith("_"):
+                    names[name] = None
+    return list(names)
+
+
+def _index(conn: sqlite3.Connection, rowid: int, doc: dict, columns: list[str] = ()) -> None:
     tags = [t["name"] for t in doc["tags"]]
     conn.executemany("INSERT INTO pkg_tag (pkg, tag) VALUES (?, ?)", [(rowid, t) for t in tags])
     conn.executemany("INSERT INTO pkg_group (pkg, grp) VALUES (?, ?)", [(rowid, g) for g in doc["groups"]])
@@ -72,7 +86,7 @@ def _index(conn: sqlite3.Connection, rowid: int, doc: dict) -> None:
     other = [doc.get("notes"), org["name"] if org else "", org["title"] if org else "",
              doc.get("author"), doc.get("maintainer"), doc.get("version"), doc.get("url"),
              *[f"{r.get('name') or ''} {r.get('description') or ''} {r.get('format') or ''}" for r in doc["resources"]],
-             *[e["value"] for e in doc["extras"]]]
+             *[e["value"] for e in doc["extras"]], " ".join(columns)]
     conn.execute("INSERT INTO pkg_fts (rowid, name, title, tags, groups, notes, text, kw, vis)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (rowid, text.index_text(doc["name"].replace("-", " ").replace("_", " ")),

@@ -102,3 +102,20 @@ def content_disposition(filename: str) -> str:
     """RFC 6266: an ASCII fallback plus ``filename*`` in UTF-8 so Japanese names survive every browser."""
     fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def column_names(path: Path) -> list[str]:
+    """The column names of an uploaded table (Parquet schema, or a UTF-8 CSV's header row); [] for anything else."""
+    import csv
+
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if path.suffix.lower() == ".csv":
+            with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+                return next(csv.reader([fh.readline(1 << 16)]), [])
+    except (OSError, ValueError, StopIteration):
+        return []
+    return []

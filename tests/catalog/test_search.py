@@ -296,3 +296,31 @@ def test_facet_index_follows_updates_of_the_newest_package_and_deletes(catalog, 
     facets = search(catalog, **spec)["facets"]
     assert "トイレ" not in facets["tags"] and facets["organization"] == {"t131016": 2, "t131083": 1}
     assert facets["extras_quality_status"] == {"invalid": 1, "s2": 1}
+
+
+def test_column_names_of_uploaded_tables_are_searched(catalog):
+    """A toilet list may say オストメイト or 車椅子 only as a column: its CSV header and Parquet schema are indexed."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    org = helpers.org(catalog)
+    csv_pkg = helpers.dataset(catalog, org, title="区内施設一覧 A")
+    catalog.call_action("resource_create", {"package_id": csv_pkg["id"], "name": "施設.csv", "upload": (
+        "施設.csv", io.BytesIO("\ufeff名称,オストメイト対応,_row\n区役所,有,2\n".encode("utf-8")))})
+    parquet_pkg = helpers.dataset(catalog, org, title="区内施設一覧 B")
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"名称": ["体育館"], "車椅子使用者用トイレ": ["有"]}), buf)
+    buf.seek(0)
+    catalog.call_action("resource_create", {"package_id": parquet_pkg["id"], "name": "施設.parquet",
+                                            "upload": ("施設.parquet", buf)})
+    plain = helpers.dataset(catalog, org, title="区内施設一覧 C")
+
+    def names(q: str) -> set[str]:
+        return {p["name"] for p in catalog.call_action("package_search", {"q": q, "rows": 50})["results"]}
+
+    assert names("オストメイト") == {csv_pkg["name"]}
+    assert names("車椅子使用者用トイレ") == {parquet_pkg["name"]}
+    assert plain["name"] not in names("オストメイト") | names("車椅子")
+    assert names("_row") == set()                    # internal columns are not words of the dataset

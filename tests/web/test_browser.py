@@ -183,3 +183,30 @@ def test_keyboard_reaches_the_content_first(page, shot):
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == "q"          # the search box, right after the heading
     _visit(page, "/organization", shot, "organizations")
+
+
+def test_search_box_suggests_datasets_and_tags_from_the_autocomplete_actions(page, shot):
+    """CKAN's package_autocomplete / tag_autocomplete behind an ARIA combobox: arrows choose, Enter opens."""
+    page.goto("/")
+    box = page.get_by_label("データセットを検索")
+    box.press_sequentially("トイレ", delay=30)
+    options = page.locator("#q-suggestions [role=option]")
+    options.first.wait_for()
+    texts = options.all_inner_texts()
+    assert any("公衆トイレ" in t and "データセット" in t for t in texts), texts
+    assert box.get_attribute("aria-expanded") == "true"
+    assert_accessible(page)
+    shot(page, "suggestions")
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "q-suggestions-0"
+    href = options.first.get_attribute("data-href")
+    assert href.startswith("/dataset/")
+    box.press("Enter")
+    page.wait_for_url(f"**{href}")
+    assert page.locator("h1").first.inner_text()
+    page.goto("/en/")
+    page.get_by_label("Search datasets").press_sequentially("トイレ", delay=30)
+    page.locator("#q-suggestions [role=option]").first.wait_for()
+    assert page.locator("#q-suggestions [role=option]").first.get_attribute("data-href").startswith("/en/dataset/")
+    page.keyboard.press("Escape")
+    assert page.locator("#q-suggestions").is_hidden()

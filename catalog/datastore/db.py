@@ -19,6 +19,7 @@ per row (``catalog.datastore.text``). See bench/README.md "datastore" for the me
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 import time
@@ -94,8 +95,13 @@ class Table:
 
     @property
     def types(self) -> dict[str, str]:
-        """Column -> PostgreSQL type name, ``_id`` first as CKAN lists it."""
-        return {"_id": "int", **{name: pg_type(t) for name, t in self.columns}}
+        """Column -> PostgreSQL type name, ``_id`` first as CKAN lists it (worked out once per loaded table)."""
+        return _pg_types(self.columns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pg_types(columns: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {"_id": "int", **{name: pg_type(t) for name, t in columns}}
 
 
 class Engine:

@@ -13,6 +13,8 @@ Only actions are public here: the registry turns every public function of this m
 """
 from __future__ import annotations
 
+import hashlib
+
 from pathlib import Path
 
 import duckdb
@@ -77,10 +79,18 @@ def datastore_info(context: Context, data_dict: dict) -> dict:
         raise ValidationError({"resource_id": ["Missing value"]})
     table = _table(context, str(resource_id), f'Resource/Alias "{resource_id}" was not found.')
     meta = {"id": table.resource_id, "count": table.rows, "table_type": "BASE TABLE", "size": table.nbytes,
-            "db_size": _ds.engine().db_size(), "idx_size": 0, "aliases": []}
+            "db_size": _ds.engine().db_size(), "idx_size": 0, "aliases": _write.aliases_of(context.home,
+                                                                                            table.resource_id)}
+    schema = _write.schema_of(context.home, table.resource_id)
+    keys, indexed = (set(schema.primary_key), set(schema.indexes)) if schema else (set(), set())
+
+    def index_name(name: str) -> str | None:
+        return hashlib.sha1(f"{table.resource_id}:{name}".encode()).hexdigest() if name in keys | indexed else None
+
     fields = [{"id": name, "type": _ds.pg_type(t),
-               "schema": {"native_type": _ds.native_type(_ds.pg_type(t)), "notnull": False, "index_name": None,
-                          "is_index": False, "uniquekey": False}} for name, t in table.columns]
+               "schema": {"native_type": _ds.native_type(_ds.pg_type(t)), "notnull": name in keys,
+                          "index_name": index_name(name), "is_index": name in keys | indexed,
+                          "uniquekey": name in keys}} for name, t in table.columns]
     return {"meta": meta, "fields": fields}
 
 
@@ -95,7 +105,7 @@ def datastore_search_sql(context: Context, data_dict: dict) -> dict:
     :returns: ``{"sql", "records", "fields"}`` (+ ``records_truncated``)
     """
     sql = data_dict.get("sql")
-    checked = _dsql.check(sql)
+    checked = _dsql.check(sql, resolve=lambda name: _write.alias_target(context.home, name) or name)
     for resource_id in checked.tables:
         _table(context, resource_id, None)
     wrapped = f"SELECT * FROM ({checked.sql}) AS blah LIMIT {_ds.limits.ROWS_MAX + 1}"
@@ -118,7 +128,8 @@ def _table(context: Context, resource_id: str, not_found: str | None) -> _ds.Tab
     try:
         resource = get_action("resource_show")(context, {"id": resource_id})
     except NotFound:
-        resource = None
+        target = _write.alias_target(context.home, resource_id)      # an alias of another resource's table
+        resource = _table_resource(context, target) if target else None
     except NotAuthorized:
         if not_found is None:
             raise NotAuthorized(f"Not authorized to read resource {resource_id}") from None
@@ -129,6 +140,15 @@ def _table(context: Context, resource_id: str, not_found: str | None) -> _ds.Tab
             raise ValidationError({"query": [f'relation "{resource_id}" does not exist']})
         raise NotFound(not_found)
     return _ds.engine().table(resource["id"], source)
+
+
+def _table_resource(context: Context, resource_id: str) -> dict | None:
+    from catalog.actions import get_action
+
+    try:
+        return get_action("resource_show")(context, {"id": resource_id})
+    except NotFound:
+        return None
 
 
 def _source(context: Context, resource: dict) -> Path | None:
@@ -210,7 +230,11 @@ def datastore_create(context: Context, data_dict: dict) -> dict:
         time, timestamp, json, _text; without fields, text columns from the first record
     :param records: rows to insert, ``[{"名称": "..."}]`` (at most 32000 per call)
     :param primary_key: a field name or a list of them (unique; needed by upsert and update)
-    :returns: ``{"resource_id", "fields", "primary_key", "method": "insert", "delete_fields": false}``
+    :param indexes: a field name or a list of them (``datastore_info`` reports them as ``is_index``)
+    :param aliases: a name or a list of names by which ``datastore_search``, ``datastore_info`` and
+        ``datastore_search_sql`` also find the table
+    :returns: ``{"resource_id", "fields", "primary_key", "method": "insert", "delete_fields": false}`` (+ the
+        ``indexes`` and ``aliases`` given)
     """
     from catalog.actions import get_action
 
@@ -218,15 +242,35 @@ def datastore_create(context: Context, data_dict: dict) -> dict:
         resource = get_action("resource_create")(context, {**data_dict["resource"], "url_type": "datastore"})
     else:
         resource = _writable(context, data_dict)
-    keys = data_dict.get("primary_key") or []
-    keys = [k.strip() for k in keys.split(",")] if isinstance(keys, str) else keys
-    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise ValidationError({"primary_key": ["primary_key must be a field name or a list of them"]})
+    keys, indexes, aliases = (_names(data_dict, key) for key in ("primary_key", "indexes", "aliases"))
+    bad = [f'"{a}" is not a valid alias name' for a in aliases if not _write.ALIAS.match(a) or _is_resource(context, a)]
+    if bad:
+        raise ValidationError({"aliases": bad})
     schema = _write.create(context.home, resource["id"], data_dict.get("fields") or [],
-                           data_dict.get("records") or [], keys, _published(context, resource))
+                           data_dict.get("records") or [], keys, _published(context, resource), indexes, aliases)
     _set_active(context, resource, True)
+    extra = {k: data_dict[k] for k in ("indexes", "aliases") if data_dict.get(k)}
     return {"delete_fields": False, "primary_key": list(schema.primary_key), "resource_id": resource["id"],
-            "fields": list(schema.fields), "method": "insert"}
+            "fields": list(schema.fields), "method": "insert", **extra}
+
+
+def _names(data_dict: dict, key: str) -> list[str]:
+    """A field name, a comma-separated string or a list of names, as CKAN's ``primary_key``/``indexes``/``aliases``."""
+    value = data_dict.get(key) or []
+    value = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError({key: [f"{key} must be a name or a list of them"]})
+    return value
+
+
+def _is_resource(context: Context, name: str) -> bool:
+    from catalog.actions import get_action
+
+    try:
+        get_action("resource_show")(context.internal(), {"id": name})
+    except NotFound:
+        return False
+    return True
 
 
 def datastore_upsert(context: Context, data_dict: dict) -> dict:

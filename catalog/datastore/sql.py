@@ -64,8 +64,9 @@ class CheckedQuery:
     tables: tuple[str, ...]
 
 
-def check(sql: str) -> CheckedQuery:
-    """Parse and check ``sql``; raise ``ValidationError``/``NotAuthorized`` with CKAN's shapes."""
+def check(sql: str, resolve=None) -> CheckedQuery:
+    """Parse and check ``sql``; raise ``ValidationError``/``NotAuthorized`` with CKAN's shapes. ``resolve(name)``
+    maps a table name (a DataStore alias) to the resource id it stands for."""
     if not isinstance(sql, str) or not sql.strip():
         raise ValidationError({"sql": ["Missing value"]})
     if len(sql) > limits.SQL_MAX_CHARS:
@@ -75,7 +76,7 @@ def check(sql: str) -> CheckedQuery:
     try:
         tree = _single_select(sql)
         _check_functions(tree)
-        tables = _tables(tree)
+        tables = _tables(tree, resolve)
         _name_columns_as_postgres(tree)
         _bound_string_growth(tree)
         return CheckedQuery(tree.sql(dialect="duckdb"), tuple(dict.fromkeys(tables)))
@@ -127,7 +128,7 @@ def _first_error(exc: Exception) -> str:
     return str(exc).splitlines()[0]
 
 
-def _tables(tree: exp.Expression) -> list[str]:
+def _tables(tree: exp.Expression, resolve=None) -> list[str]:
     """The resource ids the query reads, each rewritten in ``tree`` to its schema-qualified table.
 
     CTE references stay unqualified: should sqlglot and DuckDB ever disagree about what a name refers to,
@@ -151,7 +152,7 @@ def _tables(tree: exp.Expression) -> list[str]:
     if any(id(t) not in seen for t in tree.find_all(exp.Table)):
         raise _invalid("Query uses a construct the DataStore cannot check.")
     for table in real:
-        table.set("this", exp.to_identifier(table.name, quoted=True))
+        table.set("this", exp.to_identifier(resolve(table.name) if resolve else table.name, quoted=True))
         table.set("db", exp.to_identifier(SCHEMA))
     return [t.name for t in real]
 

@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ TYPES = {"text": "VARCHAR", "int": "INTEGER", "int4": "INTEGER", "integer": "INT
 class Schema:
     fields: tuple[dict, ...]          # [{"id", "type", "info"?}] as CKAN echoes them
     primary_key: tuple[str, ...]
+    indexes: tuple[str, ...] = ()     # fields given as ``indexes`` (reported by datastore_info as is_index)
 
     @property
     def names(self) -> list[str]:
@@ -55,7 +57,7 @@ def schema_of(home: Path, resource_id: str) -> Schema | None:
     if not path.exists():
         return None
     meta = json.loads(path.read_text("utf-8"))
-    return Schema(tuple(meta["fields"]), tuple(meta["primary_key"]))
+    return Schema(tuple(meta["fields"]), tuple(meta["primary_key"]), tuple(meta.get("indexes", ())))
 
 
 @contextlib.contextmanager
@@ -72,14 +74,60 @@ def _locked(home: Path, resource_id: str):
 
 
 def create(home: Path, resource_id: str, fields: list[dict], records: list[dict], primary_key: list[str],
-           seed: Path | None) -> Schema:
+           seed: Path | None, indexes: list[str] = (), aliases: list[str] = ()) -> Schema:
     """Create the table, or add ``fields`` and insert ``records`` into an existing one (CKAN's semantics)."""
     with _locked(home, resource_id):
         old = schema_of(home, resource_id) or (_schema_of_file(seed) if seed else None)
         schema = _merged_schema(old, fields, primary_key, records)
+        unknown = [f'index "{i}" is not a field' for i in indexes if i not in schema.names]
+        if unknown:
+            raise ValidationError({"indexes": unknown})
+        schema = Schema(schema.fields, schema.primary_key,
+                        tuple(dict.fromkeys([*(old.indexes if old else ()), *indexes])))
         table = _insert(schema, _current(home, resource_id, seed, schema), records, method="insert")
-        _save(home, resource_id, schema, table)
+        with _aliases_locked(home) as names:   # checked before anything is written: all or nothing
+            taken = [a for a in aliases if names.get(a, resource_id) != resource_id]
+            if taken:
+                raise ValidationError({"aliases": [f'The alias "{a}" already exists.' for a in taken]})
+            _save(home, resource_id, schema, table)
+            names.update({a: resource_id for a in aliases})
     return schema
+
+
+ALIAS = re.compile(r"^[^\x00-\x1f\"%]{1,63}$")   # a PostgreSQL table name, as CKAN's is_valid_table_name
+
+
+def alias_target(home: Path, name: str) -> str | None:
+    """The resource id a DataStore alias names (``datastore_create(aliases=…)``), or None."""
+    path = _aliases_path(home)
+    return json.loads(path.read_text("utf-8")).get(name) if path.exists() else None
+
+
+def aliases_of(home: Path, resource_id: str) -> list[str]:
+    path = _aliases_path(home)
+    names = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    return sorted(a for a, rid in names.items() if rid == resource_id)
+
+
+def _aliases_path(home: Path) -> Path:
+    return Path(home) / "catalog" / "datastore" / "aliases.json"
+
+
+@contextlib.contextmanager
+def _aliases_locked(home: Path):
+    """The alias map ``{alias: resource id}`` to change; written back (temp name + rename) when the block ends."""
+    path = _aliases_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        names = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        before = dict(names)
+        yield names
+        if names != before:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".aliases-", suffix=".json")
+            os.close(fd)
+            Path(tmp).write_text(json.dumps(names, ensure_ascii=False, sort_keys=True), "utf-8")
+            os.replace(tmp, path)
 
 
 def upsert(home: Path, resource_id: str, records: list[dict], method: str, seed: Path | None,
@@ -111,8 +159,11 @@ def delete(home: Path, resource_id: str, filters: dict | None, seed: Path | None
 
 def _delete(home: Path, resource_id: str, filters: dict | None, seed: Path | None, keep_table: bool) -> bool:
     if not filters and not keep_table:
-        for path in (table_path(home, resource_id), table_path(home, resource_id).with_suffix(".json")):
-            path.unlink(missing_ok=True)
+        with _aliases_locked(home) as names:
+            for alias in [a for a, rid in names.items() if rid == resource_id]:
+                del names[alias]
+            for path in (table_path(home, resource_id), table_path(home, resource_id).with_suffix(".json")):
+                path.unlink(missing_ok=True)
         return True
     schema = schema_of(home, resource_id) or (_schema_of_file(seed) if seed else None)
     if schema is None:
@@ -282,7 +333,8 @@ def _save(home: Path, resource_id: str, schema: Schema, table: pa.Table) -> None
     path = table_path(home, resource_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     table = table.drop_columns([c for c in table.column_names if c == "_pos"])
-    meta = json.dumps({"fields": list(schema.fields), "primary_key": list(schema.primary_key)}, ensure_ascii=False)
+    meta = json.dumps({"fields": list(schema.fields), "primary_key": list(schema.primary_key),
+                       "indexes": list(schema.indexes)}, ensure_ascii=False)
     for target, write in ((path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(meta, "utf-8")),
                           (path, lambda tmp: pq.write_table(table, tmp))):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{resource_id}-", suffix=target.suffix)

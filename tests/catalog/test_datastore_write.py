@@ -116,3 +116,41 @@ def test_published_tables_are_read_only_unless_forced_and_writes_need_an_editor(
         assert download.read_bytes() == parquet_bytes(WARDS).getvalue()  # the published file is untouched
         ckan.action.datastore_delete(resource_id=published["id"], force=True)  # back to the published table
         assert ckan.action.datastore_search(resource_id=published["id"])["total"] == total
+
+
+def test_aliases_and_indexes_as_ckan(home, setup):
+    """``aliases`` name the table for datastore_search, _info and _search_sql; ``indexes`` (and the primary key)
+    are reported by datastore_info; a taken alias is a ValidationError that writes nothing."""
+    pkg, published, editor, _ = setup
+    with catalog_server(home) as url:
+        ckan = ckanapi.RemoteCKAN(url, apikey=editor.token)
+        created = ckan.action.datastore_create(resource={"package_id": pkg["id"], "name": "人口"}, fields=FIELDS,
+                                               records=RECORDS, primary_key="ward_code", indexes=["ward"],
+                                               aliases="wards_population")
+        rid = created["resource_id"]
+        assert created["aliases"] == "wards_population" and created["indexes"] == ["ward"]
+        by_alias = ckan.action.datastore_search(resource_id="wards_population", sort="_id")
+        assert [r["ward"] for r in by_alias["records"]] == ["千代田区", "中央区", "港区"]
+        info = ckan.action.datastore_info(id="wards_population")
+        assert info["meta"]["id"] == rid and info["meta"]["aliases"] == ["wards_population"]
+        schema = {f["id"]: f["schema"] for f in info["fields"]}
+        assert schema["ward_code"]["is_index"] and schema["ward_code"]["uniquekey"]
+        assert schema["ward"]["is_index"] and not schema["ward"]["uniquekey"] and schema["ward"]["index_name"]
+        assert not schema["population"]["is_index"] and schema["population"]["index_name"] is None
+        sql = ckan.action.datastore_search_sql(sql='SELECT sum(population) AS total FROM "wards_population"')
+        assert sql["records"] == [{"total": 68835 + 177000 + 261000}]
+
+        other = ckan.action.datastore_create(resource={"package_id": pkg["id"], "name": "別表"},
+                                             fields=[{"id": "x", "type": "int"}], records=[{"x": 1}])
+        for alias in ("wards_population", published["id"], 'bad"name'):
+            with pytest.raises(ckanapi.ValidationError) as err:
+                ckan.action.datastore_create(resource_id=other["resource_id"], aliases=alias,
+                                             records=[{"x": 2}])
+            assert "aliases" in err.value.error_dict
+        assert ckan.action.datastore_search(resource_id=other["resource_id"])["total"] == 1   # nothing written
+        with pytest.raises(ckanapi.ValidationError) as err:
+            ckan.action.datastore_create(resource_id=rid, indexes="nope")
+        assert "indexes" in err.value.error_dict
+        ckan.action.datastore_delete(resource_id=rid)
+        with pytest.raises(ckanapi.NotFound):
+            ckan.action.datastore_search(resource_id="wards_population")

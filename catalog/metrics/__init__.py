@@ -27,7 +27,7 @@ from .export import escape_label, prometheus_text, rows_to_csv
 from .history import SCHEMA, SnapshotRefused, compact, snapshot_files, write_snapshot
 from . import measures
 from .measures import FREQUENCY_DELTAS, MEASURES, package_measures, star_level
-from .query import GROUPS, has_snapshot, latest_snapshot_date, read_history, rollup
+from .query import GROUPS, has_snapshot, latest_snapshot_date, read_history, rollup, snapshot_signature
 from .rates import (ADOPTION, ALL_MEASURES, BREAKDOWN, CATEGORY_NAMES, CATEGORY_NAMES_EN, PUBLISHER_TYPES_EN, SCOPES,
                     compute_publication_rates)
 from .remote import compute_remote
@@ -36,5 +36,5 @@ __all__ = [
     "ADOPTION", "ALL_MEASURES", "BREAKDOWN", "GROUPS", "CATEGORY_NAMES", "CATEGORY_NAMES_EN", "FREQUENCY_DELTAS", "MEASURES", "PUBLISHER_TYPES_EN", "SCHEMA",
     "SCOPES", "SnapshotRefused", "compact", "compute_publication_rates", "compute_remote", "escape_label",
     "has_snapshot", "latest_snapshot_date", "measures", "package_measures", "prometheus_text", "read_history",
-    "rollup", "rows_to_csv", "snapshot_files", "star_level", "write_snapshot",
+    "rollup", "rows_to_csv", "snapshot_signature", "snapshot_files", "star_level", "write_snapshot",
 ]

@@ -26,26 +26,45 @@ MEASURE_COLORS = ["#1d4f91", "#1b7837", "#c51b7d", "#e08214", "#542788"]
 _cache: OrderedDict[str, str] = OrderedDict()
 _lock = threading.Lock()
 _render_lock = threading.Lock()
+_by_object: dict[int, tuple] = {}
 CACHE_SIZE = 128
 
 
 def svg(chart, lang: str, highlight: str = "") -> str:
     """The SVG of a dashboard ``Chart`` (catalog/web/contexts/dashboard.py); the map is drawn by ``choropleth``."""
+    same = _by_object.get(id(chart))
+    if same is not None and same[0] is chart and same[1] == (lang, highlight):
+        return same[2]        # the dashboard caches its pages: the same Chart object, no need to hash its rows
     if chart.id == "map":
-        return choropleth(chart.rows, lang)
+        picture = choropleth(chart.rows, lang)
+        _remember(chart, lang, highlight, picture)
+        return picture
     # keyed by the data, before altair: building and validating a spec costs up to ~0.2 s (the matrix)
     key = hashlib.sha256(json.dumps([chart.id, chart.title, lang, highlight, chart.rows], sort_keys=True,
                                     default=str).encode()).hexdigest()
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
-            return _cache[key]
+            picture = _cache[key]
+        else:
+            picture = None
+    if picture is not None:
+        _remember(chart, lang, highlight, picture)
+        return picture
     picture = _render(chart, lang, highlight)
     with _lock:
         _cache[key] = picture
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
+    _remember(chart, lang, highlight, picture)
     return picture
+
+
+def _remember(chart, lang: str, highlight: str, picture: str) -> None:
+    with _lock:
+        _by_object[id(chart)] = (chart, (lang, highlight), picture)    # holds the chart: its id stays unique
+        while len(_by_object) > CACHE_SIZE:
+            _by_object.pop(next(iter(_by_object)))
 
 
 def _render(chart, lang: str, highlight: str) -> str:

@@ -3,8 +3,10 @@
 Row schema (one row per scope × measure; ``compute_publication_rates`` returns these as plain dicts):
 
 ============================ =========================================================================
-``scope``                    ``overall`` | ``type`` | ``category`` | ``publisher``
+``scope``                    ``overall`` | ``type`` | ``category`` | ``publisher`` (and ``publisher_category``
+                             when computed with ``breakdown=True``: read only when asked for by name)
 ``scope_id``                 ``all`` | 都/局/区/市/町/村 | ``c001``…``c014`` or ``uncategorized`` | publisher id
+                             | ``<publisher id>:<category id>``
 ``scope_name``               全体 | the type | category title | publisher name
 ``publisher_type``           the publisher's type (publisher rows), the type (type rows), else None
 ``measure``                  ``published`` ``conformant`` ``valid`` ``fresh`` ``machine_readable``
@@ -21,7 +23,8 @@ Row schema (one row per scope × measure; ``compute_publication_rates`` returns 
 Every measure implies ``published`` (public and active); ``conformant`` is judged on standard targets only.
 
 Modules: ``measures`` (one package; public too: the web pages show them), ``rates`` (compute_publication_rates), ``history`` (snapshots on disk:
-write_snapshot, compact), ``query`` (read_history), ``export`` (CSV, Prometheus), ``remote`` (compute_remote).
+write_snapshot, compact), ``query`` (read_history; ``rollup``: sums of the
+publisher × category rows for any AND of type, category and publisher, remembered per snapshot files), ``export`` (CSV, Prometheus), ``remote`` (compute_remote).
 """
 from .export import escape_label, prometheus_text, rows_to_csv
 from .history import SCHEMA, SnapshotRefused, compact, snapshot_files, write_snapshot

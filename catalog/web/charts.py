@@ -240,7 +240,8 @@ def choropleth(rows: list[dict], lang: str) -> str:
     for code, (name, d) in shapes().items():
         row = by_code.get(code)
         rate = row["rate"] if row else None
-        tip = f"{name} {row['fraction']}" if row and row["denominator"] else f"{name} —"
+        label = row["name"] if row else name            # the page's language (English names on /en)
+        tip = f"{label} {row['fraction']}" if row and row["denominator"] else f"{label} —"
         paths.append(f'<path d="{d}" fill="{_color(rate)}" data-code="{code}" data-rate="{"" if rate is None else rate}">'
                      f'<title>{html.escape(tip)}</title></path>')
     frames = "".join(f'<rect x="{x - 6}" y="{y}" width="{w + 6}" height="{h}" fill="none" stroke="#6b7280"/>'

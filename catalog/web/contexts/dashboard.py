@@ -11,14 +11,13 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from catalog.metrics import MEASURES, snapshot_signature
 from catalog.web import i18n
 from catalog.web.contexts.matrix import matrix_rows
 from catalog.web.page import PageRequest, publisher_names
 
-HISTORY_DAYS = 730
+HISTORY_FROM = "2000-01-01"               # every snapshot: the history chart shows them all
 CHARTS = ("map", "by_publisher", "by_category", "measures", "matrix", "history")
 FILTERS = ("type", "category", "publisher")            # ANDed; ``measure`` is what is shown, not a filter
 MUNICIPAL = ("区", "市", "町", "村")
@@ -110,8 +109,7 @@ def _build(req: PageRequest) -> DashboardPage:
     def rollup(group_by: str, **extra) -> list[dict]:
         return req.call("publication_rate_show", {"group_by": group_by, **flt, **extra})["results"]
 
-    history = rollup("overall", date_from=(date.today() - timedelta(days=HISTORY_DAYS)).isoformat(),
-                     include_missing=False)
+    history = rollup("overall", date_from=HISTORY_FROM, include_missing=False)
     history = [r for r in history if r["measure"] in MEASURES]
     days = sorted({r["as_of"] for r in history})
     as_of = days[-1] if days else everyone["as_of"]

@@ -243,7 +243,8 @@ class _Gzip:
              "image/*")
 
     def __init__(self, app):
-        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, exclude_content_types=self._SKIP)
+        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, compresslevel=6,
+                                                       exclude_content_types=self._SKIP)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and any(k == b"range" for k, _ in scope.get("headers") or []):

@@ -40,7 +40,8 @@ def build_global_assets(decls: Declarations, release_keys: list[dg.AssetKey]) ->
         client = catalog.client(home.root)
         packages = overlay_latest_quality(metrics.compute_remote(client), home.root, decls)
         as_of = datetime.now(JST).date()
-        rows = metrics.compute_publication_rates(packages, expand_targets(decls), publisher_dicts(decls), as_of)
+        rows = metrics.compute_publication_rates(packages, expand_targets(decls), publisher_dicts(decls), as_of,
+                                                 breakdown=True)
         path = metrics.write_snapshot(rows, home.root, as_of)
         overall = {r["measure"]: r for r in rows if r["scope"] == "overall"}
         return dg.MaterializeResult(metadata={

@@ -12,7 +12,7 @@ from catalog.errors import NotFound, ValidationError
 
 _FILTERS = {"publisher": "publisher", "type": "publisher_type", "category": "category", "scope": "scope",
             "measure": "measure"}
-_CHOICES = {"scope": _metrics.SCOPES, "measure": _metrics.ALL_MEASURES}
+_CHOICES = {"scope": _metrics.SCOPES + (_metrics.BREAKDOWN,), "measure": _metrics.ALL_MEASURES}
 
 
 def _date(data_dict: dict, key: str, errors: dict) -> date | None:
@@ -58,12 +58,18 @@ def publication_rate_show(context: Context, data_dict: dict) -> dict:
     :param date_from: with or without ``date_to``: return the history in that range, oldest first
     :param date_to: end of the history range (inclusive; default: the latest snapshot)
     :param include_missing: list the missing targets (default true for one day, false for a history)
+    :param group_by: ``overall`` | ``type`` | ``category`` | ``publisher``: instead of the stored rows, sums of
+        the ``publisher_category`` rows matching ``publisher``, ``type``, ``category`` and ``measure`` (all
+        of them: AND), one row per group, day and measure (weighted columns None)
     :returns: ``{"as_of", "date_from", "date_to", "count", "results": [row, …]}`` — rows as described in
         ``catalog.metrics``; ``as_of`` is None for a history, and for a catalog without any snapshot yet
     """
     errors: dict[str, list[str]] = {}
     day, lo, hi = (_date(data_dict, k, errors) for k in ("date", "date_from", "date_to"))
     filters = _filters(data_dict, errors)
+    group_by = data_dict.get("group_by") or None
+    if group_by is not None and group_by not in _metrics.GROUPS:
+        errors["group_by"] = [f"Must be one of: {', '.join(_metrics.GROUPS)}"]
     if errors:
         raise ValidationError(errors)
     history = lo is not None or hi is not None
@@ -73,7 +79,11 @@ def publication_rate_show(context: Context, data_dict: dict) -> dict:
         day = lo = hi = day or _metrics.latest_snapshot_date(context.home)
     include_missing = _bool(data_dict.get("include_missing"), default=not history)
     rows = []
-    if history or day is not None:     # else there is no snapshot yet: an empty answer, not an error
+    if group_by and (history or day is not None):
+        filters.pop("scope", None)
+        rows = _metrics.rollup(context.home, group_by, date_from=lo, date_to=hi, include_missing=include_missing,
+                               **filters)
+    elif history or day is not None:     # else there is no snapshot yet: an empty answer, not an error
         rows = _metrics.read_history(context.home, date_from=lo, date_to=hi, include_missing=include_missing,
                                      **filters)
     if data_dict.get("date") and not rows and not _metrics.has_snapshot(context.home, day):

@@ -3,8 +3,10 @@
 Row schema (one row per scope × measure; ``compute_publication_rates`` returns these as plain dicts):
 
 ============================ =========================================================================
-``scope``                    ``overall`` | ``type`` | ``category`` | ``publisher``
+``scope``                    ``overall`` | ``type`` | ``category`` | ``publisher`` (and ``publisher_category``
+                             when computed with ``breakdown=True``: read only when asked for by name)
 ``scope_id``                 ``all`` | 都/局/区/市/町/村 | ``c001``…``c014`` or ``uncategorized`` | publisher id
+                             | ``<publisher id>:<category id>``
 ``scope_name``               全体 | the type | category title | publisher name
 ``publisher_type``           the publisher's type (publisher rows), the type (type rows), else None
 ``measure``                  ``published`` ``conformant`` ``valid`` ``fresh`` ``machine_readable``
@@ -21,20 +23,21 @@ Row schema (one row per scope × measure; ``compute_publication_rates`` returns 
 Every measure implies ``published`` (public and active); ``conformant`` is judged on standard targets only.
 
 Modules: ``measures`` (one package; public too: the web pages show them), ``rates`` (compute_publication_rates), ``history`` (snapshots on disk:
-write_snapshot, compact), ``query`` (read_history), ``export`` (CSV, Prometheus), ``remote`` (compute_remote).
+write_snapshot, compact), ``query`` (read_history; ``rollup``: sums of the
+publisher × category rows for any AND of type, category and publisher, remembered per snapshot files), ``export`` (CSV, Prometheus), ``remote`` (compute_remote).
 """
 from .export import escape_label, prometheus_text, rows_to_csv
 from .history import SCHEMA, SnapshotRefused, compact, snapshot_files, write_snapshot
 from . import measures
 from .measures import FREQUENCY_DELTAS, MEASURES, package_measures, star_level
-from .query import has_snapshot, latest_snapshot_date, read_history
-from .rates import (ADOPTION, ALL_MEASURES, CATEGORY_NAMES, CATEGORY_NAMES_EN, PUBLISHER_TYPES_EN, SCOPES,
+from .query import GROUPS, has_snapshot, latest_snapshot_date, read_history, rollup, snapshot_signature
+from .rates import (ADOPTION, ALL_MEASURES, BREAKDOWN, CATEGORY_NAMES, CATEGORY_NAMES_EN, PUBLISHER_TYPES_EN, SCOPES,
                     compute_publication_rates)
 from .remote import compute_remote
 
 __all__ = [
-    "ADOPTION", "ALL_MEASURES", "CATEGORY_NAMES", "CATEGORY_NAMES_EN", "FREQUENCY_DELTAS", "MEASURES", "PUBLISHER_TYPES_EN", "SCHEMA",
+    "ADOPTION", "ALL_MEASURES", "BREAKDOWN", "GROUPS", "CATEGORY_NAMES", "CATEGORY_NAMES_EN", "FREQUENCY_DELTAS", "MEASURES", "PUBLISHER_TYPES_EN", "SCHEMA",
     "SCOPES", "SnapshotRefused", "compact", "compute_publication_rates", "compute_remote", "escape_label",
     "has_snapshot", "latest_snapshot_date", "measures", "package_measures", "prometheus_text", "read_history",
-    "rows_to_csv", "snapshot_files", "star_level", "write_snapshot",
+    "rollup", "rows_to_csv", "snapshot_signature", "snapshot_files", "star_level", "write_snapshot",
 ]

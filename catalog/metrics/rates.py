@@ -18,6 +18,9 @@ PUBLISHER_TYPES_EN = {"都": "Metropolitan government", "局": "Bureaus", "区":
                       "町": "Towns", "村": "Villages"}  # the publisher types (type rows' scope_id), in English
 ALL_MEASURES = MEASURES + (ADOPTION,)
 SCOPES = ("overall", "type", "category", "publisher")
+# Optional rows (``compute_publication_rates(..., breakdown=True)``): one per publisher × category, scope_id
+# ``<publisher>:<category>``, so any AND of publisher type, category and publisher sums exactly (dashboard).
+BREAKDOWN = "publisher_category"
 UNCATEGORIZED = "uncategorized"
 # Tokyo catalog groups (jp_standards.md §1f): the category rows need names, and targets carry only ids.
 CATEGORY_NAMES = {
@@ -77,12 +80,14 @@ def _index_packages(packages: list[dict], as_of: date) -> tuple[dict, set[str]]:
     return met, active_publishers
 
 
-def _scope_keys(publisher: dict, category: str | None) -> list[tuple[str, str]]:
+def _scope_keys(publisher: dict, category: str | None, breakdown: bool = False) -> list[tuple[str, str]]:
     keys = [("overall", "all"), ("publisher", publisher["id"])]
     if publisher.get("type"):
         keys.append(("type", publisher["type"]))
     if category is not False:   # False = not a category-level measure (adoption)
         keys.append(("category", category or UNCATEGORIZED))
+        if breakdown:
+            keys.append((BREAKDOWN, f"{publisher['id']}:{category or UNCATEGORIZED}"))
     return keys
 
 
@@ -97,13 +102,14 @@ def _live_targets(targets: list[dict]) -> list[dict]:
     return out
 
 
-def _tally_targets(tallies: dict, targets: list[dict], met: dict, pubs: dict[str, dict]) -> None:
+def _tally_targets(tallies: dict, targets: list[dict], met: dict, pubs: dict[str, dict],
+                   breakdown: bool = False) -> None:
     for t in _live_targets(targets):
         kind, weight = t.get("kind", "standard"), float(t.get("weight", 1.0))
         publisher = pubs.get(t["publisher"]) or {"id": t["publisher"]}
         got = met.get((t["publisher"], kind, t["key"]), set())
         miss = {"publisher": t["publisher"], "key": t["key"], "title": t.get("title") or t["key"]}
-        for scope in _scope_keys(publisher, t.get("category")):
+        for scope in _scope_keys(publisher, t.get("category"), breakdown):
             for measure in MEASURES:
                 tally = tallies[scope][measure]    # created even when skipped: every scope has all five rows
                 if measure != "conformant" or kind == "standard":   # a need has no standard to conform to
@@ -120,6 +126,9 @@ def _tally_adoption(tallies: dict, publishers: list[dict], active: set[str]) -> 
 
 
 def _scope_name(scope: str, scope_id: str, pubs: dict[str, dict]) -> str:
+    if scope == BREAKDOWN:
+        scope_id = scope_id.split(":", 1)[0]
+        scope = "publisher"
     if scope == "publisher":
         return (pubs.get(scope_id) or {}).get("name") or scope_id
     if scope == "category":
@@ -132,7 +141,9 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def _row(scope: str, scope_id: str, measure: str, tally: _Tally, pubs: dict, as_of: date) -> dict:
-    ptype = (pubs.get(scope_id) or {}).get("type") if scope == "publisher" else (scope_id if scope == "type" else None)
+    pid = scope_id.split(":", 1)[0] if scope == BREAKDOWN else scope_id
+    ptype = (pubs.get(pid) or {}).get("type") if scope in ("publisher", BREAKDOWN) else (
+        scope_id if scope == "type" else None)
     return {
         "as_of": as_of.isoformat(), "scope": scope, "scope_id": scope_id,
         "scope_name": _scope_name(scope, scope_id, pubs),
@@ -146,12 +157,13 @@ def _row(scope: str, scope_id: str, measure: str, tally: _Tally, pubs: dict, as_
 
 
 def compute_publication_rates(packages: list[dict], targets: list[dict], publishers: list[dict],
-                              as_of: date) -> list[dict]:
+                              as_of: date, *, breakdown: bool = False) -> list[dict]:
     """Rows of (scope, measure) counts and rates for the targets, judged on ``as_of``.
 
     Every publisher gets its five target measures (denominator 0 and rate None when nothing is expected of
     it) and, for municipalities, ``adoption``; rows come sorted by scope (overall, type, category,
-    publisher), scope id and measure.  See docs in ``catalog/metrics/__init__.py`` for the row schema.
+    publisher), scope id and measure; ``breakdown=True`` appends the ``publisher_category`` rows (five target
+    measures each, for the pairs some target has).  See docs in ``catalog/metrics/__init__.py`` for the row schema.
     """
     pubs = {p["id"]: p for p in publishers}
     met, active = _index_packages(packages, as_of)
@@ -160,9 +172,9 @@ def compute_publication_rates(packages: list[dict], targets: list[dict], publish
         for scope in _scope_keys(p, False):
             for measure in MEASURES:
                 tallies[scope][measure]
-    _tally_targets(tallies, targets, met, pubs)
+    _tally_targets(tallies, targets, met, pubs, breakdown)
     _tally_adoption(tallies, publishers, active)
-    order = {s: i for i, s in enumerate(SCOPES)}
+    order = {s: i for i, s in enumerate(SCOPES + (BREAKDOWN,))}
     return [
         _row(scope, scope_id, measure, tallies[(scope, scope_id)][measure], pubs, as_of)
         for scope, scope_id in sorted(tallies, key=lambda k: (order[k[0]], k[1]))

@@ -111,6 +111,27 @@ _WORDS: dict[str, tuple[str, str]] = {
                            "The standardized table is not available, so rows cannot be shown."),
     "back_to_dataset": ("データセットに戻る", "Back to the dataset"), "all_organizations": ("すべての組織", "All organizations"),
 }
+# the dashboard (issue 17: KPI tiles, filters as chips, choropleth, missing lists) and the phone menu
+_WORDS.update({
+    "menu": ("メニュー", "Menu"), "show_filters": ("絞り込みを表示", "Show filters"),
+    "kpi_rate": ("公開率", "Publication rate"), "kpi_change": ("前回の集計からの変化", "Change since the last snapshot"),
+    "kpi_missing": ("未達成の対象データ", "Targets not met"), "kpi_previous": ("前回 {date}: {value}", "{date}: {value}"),
+    "kpi_no_previous": ("前回の集計はありません", "No earlier snapshot"), "points": ("ポイント", "points"),
+    "of_expected": ("対象 {den} 件中", "of {den} expected"),
+    "filter_publisher": ("団体", "Publisher"), "add_filter": ("絞り込みを追加", "Add filters"),
+    "filters_and": ("すべての条件を満たす対象データで集計しています（AND）。",
+                    "Counted over the targets that match every filter (AND)."),
+    "chart_map": ("区市町村別の公開率（地図）", "Publication rate by municipality (map)"),
+    "map_credit": ("出典：国土数値情報（行政区域データ）（国土交通省）をもとに加工。島しょ部は右の枠に縮尺を変えて表示"
+                   "（小笠原村は父島・母島のみ）。", "Boundaries: National Land Numerical Information (administrative "
+                   "areas, MLIT), simplified. The islands are drawn at another scale in the frames on the right "
+                   "(Ogasawara: Chichijima and Hahajima only)."),
+    "no_target": ("対象なし・絞り込み対象外", "Nothing expected, or not in the filter"),
+    "chart_missing": ("団体別の未達成データ", "What each publisher is missing"),
+    "axis_from": ("横軸は {lo} から {hi}", "Axis from {lo} to {hi}"),
+    "top_bottom": ("上位・下位 {n} 団体を表示（全 {total} 団体は表に）", "Top and bottom {n} shown (all {total} in the table)"),
+    "code": ("団体コード", "Code"), "fraction": ("達成/対象", "Met/expected"),
+})
 _MEASURES = {"published": ("公開", "Published"), "conformant": ("標準準拠", "Conformant"), "valid": ("検証合格", "Valid"),
              "fresh": ("更新期限内", "Fresh"), "machine_readable": ("機械判読可能", "Machine-readable"),
              "adoption": ("取組率", "Adoption")}

@@ -55,3 +55,13 @@ def axe_violations(page) -> list[dict]:
 def assert_accessible(page) -> None:
     problems = axe_violations(page)
     assert problems == [], f"axe-core on {page.url}: {problems}"
+
+
+def axe_all(page) -> list[dict]:
+    """Every axe-core violation of the current page, whatever its impact."""
+    assert AXE.exists(), f"{AXE} is missing: run ./dev setup (npm ci in web/)"
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text("utf-8") + "\n;undefined")
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result]

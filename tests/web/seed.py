@@ -1,6 +1,6 @@
 """A small Tokyo catalog for the web tests, published through the real actions (``LocalCatalog`` as a sysadmin):
 organizations of four publisher types, datasets with CSV (UTF-8 BOM) / Parquet / GeoJSON uploads, an internal
-(庁内限定) dataset, quality reports + standardized Parquet for the report view, and two metrics snapshots.
+(庁内限定) dataset, quality reports + standardized Parquet for the report view, and four metrics snapshots.
 """
 from __future__ import annotations
 
@@ -151,8 +151,13 @@ def _report(home: Path, name: str, version: str, findings: list[dict], rows: int
 
 
 def _snapshots(api: LocalCatalog, home: Path) -> None:
-    """Two days of history: 60 days ago nothing was published yet, today what the catalog holds."""
+    """Four days of history: 90 days ago nothing was published yet, then the bureau's dataset, then 江東区's
+    toilets too, today what the catalog holds."""
     packages = api.call_action("package_search", {"rows": 1000, "include_private": True})["results"]
     publishers = [{"id": oid, "name": name, "type": ptype} for oid, name, _, ptype, _ in ORGS]
-    for day, pkgs in ((TODAY - timedelta(days=60), []), (TODAY, packages)):
-        write_snapshot(compute_publication_rates(pkgs, TARGETS, publishers, day), home, day)
+    by_name = {p["name"]: p for p in packages}
+    history = ((TODAY - timedelta(days=90), []), (TODAY - timedelta(days=60), [by_name["tokyo-population"]]),
+               (TODAY - timedelta(days=30), [by_name["tokyo-population"], by_name["koto-public-toilets"]]),
+               (TODAY, packages))
+    for day, pkgs in history:
+        write_snapshot(compute_publication_rates(pkgs, TARGETS, publishers, day, breakdown=True), home, day)

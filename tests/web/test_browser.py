@@ -112,7 +112,7 @@ def test_civic_developer_copies_api_examples_that_work(page, shot, tmp_path):
 
 def test_dashboard_charts_show_the_published_numbers(page, shot, server):
     _visit(page, "/dashboard", shot, "dashboard")
-    assert page.locator("figure.svg-chart svg").count() == 5
+    assert page.locator("figure.svg-chart svg").count() == 6
     api = httpx.get(f"{server}/api/3/action/publication_rate_show",
                     params={"scope": "publisher", "measure": "published"}).json()["result"]["results"]
     page.locator("#chart-by_publisher summary").click()
@@ -120,7 +120,7 @@ def test_dashboard_charts_show_the_published_numbers(page, shot, server):
         "table[data-chart=by_publisher] tbody tr",
         "rows => rows.map(r => [r.cells[0].textContent, r.querySelector('[data-col=rate]').dataset.value])")
     assert {name: float(rate) for name, rate in cells} == {r["scope_name"]: r["rate"] for r in api}
-    assert "100%" in page.locator("#chart-by_publisher svg").inner_html()     # the bar labels are the numbers
+    assert "1/1 (100.0%)" in page.locator("#chart-by_publisher svg").inner_html()   # the bar labels: exact fractions
     table = page.locator("table[data-chart=by_publisher]")
     table.get_by_role("button", name="率", exact=True).click()          # JS: sort the table by a column
     assert table.locator("th[aria-sort=ascending]").count() == 1
@@ -133,6 +133,37 @@ def test_dashboard_charts_show_the_published_numbers(page, shot, server):
     assert page.locator("table[data-chart=by_publisher] tbody tr").count() == 2
     assert_accessible(page)
     shot(page, "wards")
+
+
+def test_dashboard_chips_add_and_remove_filters_kept_in_the_url(page, shot):
+    _visit(page, "/dashboard", shot, "all")
+    assert page.locator("svg.choropleth path").count() == 62
+    assert page.locator(".legend-box svg text").count() == 6
+    assert page.locator("table[data-chart]").count() == 6                    # every chart has its table
+    assert page.locator(".active-filters .chip").count() == 0
+    page.select_option("#f-type", "区")
+    page.select_option("#f-category", "c006")
+    page.get_by_role("button", name="適用").click()
+    page.wait_for_url("**type=%E5%8C%BA**")
+    assert "category=c006" in page.url
+    chips = page.locator(".active-filters .chip")
+    assert [c.strip() for c in chips.all_inner_texts()] == ["団体の種類: 区 ×", "分類: 生活 ×"]
+    assert page.locator("table[data-chart=by_publisher] tbody tr").count() == 2
+    assert page.locator("svg.choropleth path[data-rate='1.0']").count() == 1          # 江東区: 1/1 toilets
+    assert_accessible(page)
+    shot(page, "two-chips")
+    page.reload()                                                             # the URL is the state
+    assert page.locator(".active-filters .chip").count() == 2 and page.input_value("#f-category") == "c006"
+    chips.first.click()                                                       # remove the type, keep the category
+    page.wait_for_url("**/dashboard?category=c006")
+    assert [c.strip() for c in page.locator(".active-filters .chip").all_inner_texts()] == ["分類: 生活 ×"]
+    assert page.locator("table[data-chart=by_publisher] tbody tr").count() == 3
+    shot(page, "one-chip")
+    page.get_by_role("link", name="すべて解除").click()
+    page.wait_for_url("**/dashboard")
+    assert page.locator(".active-filters .chip").count() == 0
+    page.locator("#chart-map summary").click()
+    assert page.locator("table[data-chart=map] tbody tr").count() == 3
 
 
 EN_PAGES = ["/en/", "/en/dataset?q=トイレ", "/en/dataset/koto-public-toilets", "/en/organization",

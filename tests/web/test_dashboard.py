@@ -53,14 +53,22 @@ def test_filters_by_publisher_type_and_category(client):
     daily = client.get("/dashboard.json", params={"category": "c006"}).json()
     category_rows = {r["measure"]: r["rate"] for r in _rates(client, category="c006")}
     assert {r["measure"]: r["rate"] for r in _chart(daily, "measures")["rows"]} == category_rows
-    assert "分類で絞り込めません" in client.get("/dashboard", params={"category": "c006"}).text
+    # one semantics: the category filter applies to the publisher charts too (was: "cannot be filtered")
+    daily_publishers = {r["id"]: (r["numerator"], r["denominator"]) for r in _chart(daily, "by_publisher")["rows"]}
+    assert daily_publishers == {"t131083": (1, 1), "t132021": (1, 1), "t131172": (0, 1)}      # public_toilet only
+    both = client.get("/dashboard.json", params={"type": "区", "category": "c006"}).json()
+    assert {r["id"] for r in _chart(both, "by_publisher")["rows"]} == {"t131083", "t131172"}      # AND
+    assert {r["measure"]: (r["numerator"], r["denominator"]) for r in _chart(both, "measures")["rows"]}["published"] == (1, 2)
+    assert [c["label"] for c in both["chips"]] == ["団体の種類: 区", "分類: 生活"]
+    assert both["chips"][0]["remove_url"] == "/dashboard?category=c006"       # removing one keeps the other
+    assert both["chips"][1]["remove_url"] == "/dashboard?type=%E5%8C%BA"
     assert client.get("/dashboard.json", params={"type": "bogus"}).json()["publisher_type"] == ""
 
 
 def test_charts_are_svg_with_tables_and_csv(client):
     html = client.get("/dashboard").text
-    assert html.count('<figure role="img"') == 5 and html.count("<svg") == 5
-    assert html.count("<table data-chart=") == 5
+    assert html.count('<figure role="img"') == 6 and html.count("<svg") == 7        # six charts + the map's legend
+    assert html.count("<table data-chart=") == 6
     data = client.get("/en/dashboard.json").json()
     chart = _chart(data, "by_publisher")
     assert chart["title"] == "Publication rate by publisher" and chart["rows"][0]["name"] == "Bureau of General Affairs"
@@ -88,3 +96,49 @@ def test_organization_page_lists_datasets_and_missing_targets(client):
     assert "AED設置箇所一覧" in html and "33.3%" in html
     listing = client.get("/organization.json").json()["organizations"]
     assert {o["name"]: o["count"] for o in listing}["t131172"] == 22
+
+
+def test_choropleth_kpis_fractions_and_missing_lists(client):
+    html = client.get("/dashboard").text
+    assert html.count('<path d="M') == 62 and html.count("data-code=") == 62             # every 区市町村
+    assert 'data-code="131083" data-rate="0.3333333333333333"' in html                  # 江東区 1/3
+    assert "<title>江東区 1/3 (33.3%)</title>" in html and "国土数値情報" in html
+    data = client.get("/dashboard.json").json()
+    overall = {r["measure"]: r for r in _rates(client, scope="overall")}["published"]
+    kpi = data["kpis"]
+    assert kpi[0]["value"] == f"{overall['rate'] * 100:.1f}%" and kpi[0]["detail"].startswith(
+        f"{overall['numerator']}/{overall['denominator']}")
+    assert kpi[2]["value"] == str(overall["denominator"] - overall["numerator"])
+    history = _rates(client, scope="overall", measure="published", date_from="2000-01-01")
+    assert len(history) == 4                                                            # the seeded snapshots
+    change = (history[-1]["rate"] - history[-2]["rate"]) * 100
+    assert kpi[1]["value"].startswith(f"{change:+.1f}") and history[-2]["as_of"] in kpi[1]["detail"]
+    assert {r["as_of"] for r in _chart(data, "history")["rows"]} == {r["as_of"] for r in history}
+    assert "1/3 (33.3%)" in [r["fraction"] for r in _chart(data, "by_publisher")["rows"]]
+    assert "1/3 (33.3%)" in client.get("/dashboard").text.split('id="chart-by_publisher"')[1].split("</figure>")[0]
+    missing = {m["id"]: [t for _, t in m["items"]] for m in data["missing"]}
+    assert missing["t131083"] == ["AED設置箇所一覧", "指定緊急避難場所一覧"] and "t000003" not in missing
+    valid = client.get("/dashboard.json", params={"measure": "valid"}).json()
+    assert "公衆トイレ（立川市）" not in str(valid["missing"]) and "公衆トイレ一覧" in str(
+        next(m for m in valid["missing"] if m["id"] == "t132021"))                   # invalid: not met for "valid"
+
+
+def test_axes_are_scaled_to_the_data():
+    from catalog.web.charts import domain
+
+    assert domain([0.62, 0.71]) == [0.5, 0.8] and domain([0.0, 1.0]) == [0.0, 1.0]
+    assert domain([0.3, 0.9]) == [0.2, 1.0]
+
+
+def test_dashboard_is_served_gzipped(client):
+    r = client.get("/dashboard", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.status_code == 200
+
+
+def test_group_by_sums_the_breakdown_rows(client):
+    rows = _rates(client, group_by="overall", measure="published")
+    stored = _rates(client, scope="overall", measure="published")
+    assert [(r["numerator"], r["denominator"]) for r in rows] == [(r["numerator"], r["denominator"]) for r in stored]
+    assert not [r for r in _rates(client) if r["scope"] == "publisher_category"]      # asked for by name only
+    r = client.get("/api/3/action/publication_rate_show", params={"group_by": "nope"})
+    assert r.status_code == 409

@@ -19,9 +19,12 @@ STATUS_ORDER = ("missing", "invalid", "stale", "published")
 _MEASURE_OF = {"missing": "published", "invalid": "valid", "stale": "fresh"}
 
 
-def matrix_rows(req: PageRequest, ptype: str) -> list[dict]:
-    """[{id, name, standard, standard_name, status, status_label}] sorted by publisher, then standard."""
-    rows = req.call("publication_rate_show", {"scope": "publisher", **({"type": ptype} if ptype else {})})["results"]
+def matrix_rows(req: PageRequest, rows: list[dict], category: str = "") -> list[dict]:
+    """[{id, name, standard, standard_name, status, status_label}] sorted by publisher, then standard.
+
+    ``rows``: publisher rows of every measure with their missing lists (the dashboard's filtered rollup). With a
+    category filter, only the standards some of these rows judge are shown (a published standard of another
+    category is not in the filter)."""
     publishers: dict[str, str] = {}
     missing: dict[str, dict[str, set[str]]] = {}          # measure -> publisher -> keys
     standards: set[str] = set()
@@ -32,7 +35,8 @@ def matrix_rows(req: PageRequest, ptype: str) -> list[dict]:
         if row["measure"] == "conformant":
             standards |= keys
     published = _published_by(req, standards)
-    standards |= set(published)
+    if not category:
+        standards |= set(published)
     out = []
     for pid, name in sorted(publishers.items()):
         for key in sorted(standards):

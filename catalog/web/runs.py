@@ -6,7 +6,7 @@ Each run has a folder ``<home>/catalog/web_runs/<run id>/``: ``run.json`` (who, 
 ``log.txt`` (the command's output) and ``rc`` (its exit status, written by the wrapping shell when it ends), so
 any server worker can answer for any run and a run outlives a server restart. The catalog never imports the
 pipeline: the command is ``OPENDATA_INGEST_COMMAND`` (words split as a shell does), else the ``opendata`` next
-to this Python.
+to this Python, with ``--datasets $OPENDATA_DATASETS`` when that is set.
 """
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def runs_dir(home: Path) -> Path:
 def command(*args: str) -> list[str]:
     configured = os.environ.get("OPENDATA_INGEST_COMMAND")
     base = shlex.split(configured) if configured else [str(Path(sys.executable).with_name("opendata"))]
-    return [*base, "ingest", *args]
+    declared = os.environ.get("OPENDATA_DATASETS")     # the declarations the serving deployment uses
+    return [*base, "ingest", *(["--datasets", declared] if declared else []), *args]
 
 
 def drop_in_inbox(home: Path, dataset: str, filename: str, fileobj, limit: int) -> tuple[Path | None, str]:
@@ -139,9 +140,10 @@ def get(home: Path, run_id: str) -> Run | None:
     finished, outcome = "", ""
     if rc_path.is_file():
         rc = rc_path.read_text().strip()
-        state = "succeeded" if rc == "0" else "failed"
         finished = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(rc_path.stat().st_mtime))
         outcome = _outcome(log, meta["dataset"]) or ("" if rc == "0" else "failed")
+        # the CLI exits 1 when the gate blocks a version: the run itself worked, its result says "blocked"
+        state = "succeeded" if rc == "0" or outcome in ("published", "blocked", "unchanged") else "failed"
     else:
         state = "running" if _alive(int(meta.get("pid") or 0)) else "unknown"
     return Run(id=run_id, dataset=meta["dataset"], kind=meta["kind"], user=meta.get("user", ""),

@@ -7,6 +7,7 @@ page again (or the error page) carrying a message in the page's language and a 4
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 from starlette.concurrency import run_in_threadpool
@@ -124,7 +125,7 @@ async def run_status(request: Request) -> Response:
         return render.error(request, 404, as_json=as_json, user=context.user)
     page = _run_page(request, context, pkg, run)
     if as_json:
-        response = render.json_response(page)
+        response = Response(json.dumps(page, ensure_ascii=False), media_type=render.JSON_TYPE)
     else:
         response = render.html(request, "run.html", page, user=context.user)
     response.headers["cache-control"] = "no-store"

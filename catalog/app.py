@@ -301,7 +301,9 @@ async def _too_large(scope, send, limit: int) -> None:
                 "error": {"__type": "Request Entity Too Large", "message": message}, "success": False}
         response = _json(body, 413)
     else:
-        response = Response(message, status_code=413, media_type="text/plain;charset=utf-8")
+        mb = limit >> 20
+        response = Response(f"ファイルが大きすぎます（最大 {mb} MB）。\nThe file is too large (at most {mb} MB).\n{message}",
+                            status_code=413, media_type="text/plain;charset=utf-8")
     await response(scope, _discard, send)
 
 

@@ -16,7 +16,11 @@ CKAN_ACTIONS = ROOT / "tests" / "fixtures" / "ckan" / "ckan-2.11.5_actions.tsv"
 WHY_NOT = [  # (pattern on the action name, why it is not implemented) — first match wins
     (r"follow|followee|follower", "following datasets, users and groups needs public user accounts and e-mail, "
                                   "which this catalog does not offer"),
-    (r"activit|dashboard|send_email_notifications", "activity streams are not recorded yet"),
+    (r"dashboard|send_email_notifications|user_activity", "per-user dashboards and e-mail notifications need "
+                                                          "public user accounts, which this catalog does not offer"),
+    (r"activity_(create|show|data_show|diff)", "activities are recorded by the catalog itself (every dataset, "
+                                               "resource and organization change); single activities and diffs "
+                                               "are not served yet"),
     (r"^datastore_(run_triggers|function)", "PostgreSQL triggers and functions: this DataStore is DuckDB over "
                                               "Parquet, which has neither"),
     (r"vocabulary|^tag_", "tag vocabularies are not supported (free tags only; `tag_list` answers NotFound for "

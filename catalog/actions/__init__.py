@@ -22,7 +22,7 @@ from catalog.context import Context
 from catalog.errors import NotAuthorized
 from catalog.store.params import require_scalars
 
-MODULES = ("get", "create", "update", "patch", "delete", "datastore", "metrics")
+MODULES = ("get", "create", "update", "patch", "delete", "datastore", "metrics", "activity")
 # Outside get.py an action is GET-able if it says so or is named like a read (CKAN's side_effect_free).
 _READ_NAME = re.compile(r".*_(show|list|search|search_sql|info)$")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from catalog.store import files, groups, packages, resources, timestamps, users
+from catalog.store import activities, files, groups, packages, resources, timestamps, users
 from catalog.search import index
 from catalog.actions import get_action
 from catalog.context import Context
@@ -52,6 +52,7 @@ def package_create(context: Context, data_dict: dict) -> dict:
                    metadata_created=now, metadata_modified=now)
         doc["resources"] = packages.clean_resources(data_dict.get("resources") or [], doc["id"], [])
         index.write(store, doc)
+        activities.record_package(store, context.user, "new package", doc)
     return get_action("package_show")(context.internal(), {"id": doc["id"]})
 
 
@@ -82,7 +83,9 @@ def resource_create(context: Context, data_dict: dict) -> dict:
         else resources.guess_missing(res)
     doc["resources"].append(res)
     doc["metadata_modified"] = timestamps.now()
-    index.write(store, doc)
+    with store.transaction():
+        index.write(store, doc)
+        activities.record_package(store, context.user, "changed package", doc)
     return get_action("resource_show")(context.internal(), {"id": res["id"]})
 
 
@@ -164,5 +167,6 @@ def _create_group(context: Context, data_dict: dict, is_org: bool) -> dict:
         gid = groups.save(store, fields, is_org, None)
         if context.user:
             users.add_member(store, gid, context.user["id"], "admin")
+        activities.record_group(store, context.user, "new organization" if is_org else "new group", gid)
     show = "organization_show" if is_org else "group_show"
     return get_action(show)(context.internal(), {"id": gid})

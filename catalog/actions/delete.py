@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 
-from catalog.store import files, timestamps, users
+from catalog.store import activities, files, timestamps, users
 from catalog.search import index
 from catalog.context import Context
 from catalog.errors import NotFound, ValidationError
@@ -21,6 +21,7 @@ def package_delete(context: Context, data_dict: dict) -> None:
         doc = index.find_doc(context.store, str(data_dict["id"]))
         doc.update(state="deleted", metadata_modified=timestamps.now())
         index.write(context.store, doc)
+        activities.record_package(context.store, context.user, "deleted package", doc)
     return None
 
 
@@ -34,6 +35,7 @@ def dataset_purge(context: Context, data_dict: dict) -> None:
         raise ValidationError({"id": ["Missing value"]})
     doc = index.find_doc(context.store, str(data_dict["id"]))
     index.purge(context.store, doc)
+    activities.forget_package(context.store, doc["id"])
     for res in doc["resources"]:
         shutil.rmtree(files.resource_dir(context.store.files_dir, res["id"]), ignore_errors=True)
     return None
@@ -51,7 +53,9 @@ def resource_delete(context: Context, data_dict: dict) -> None:
     remaining = [r for r in doc["resources"] if r["id"] != res["id"]]
     doc["resources"] = [{**r, "position": i} for i, r in enumerate(remaining)]
     doc["metadata_modified"] = timestamps.now()
-    index.write(context.store, doc)
+    with context.store.transaction():
+        index.write(context.store, doc)
+        activities.record_package(context.store, context.user, "changed package", doc)
     shutil.rmtree(files.resource_dir(context.store.files_dir, res["id"]), ignore_errors=True)
     return None
 

@@ -316,6 +316,19 @@ def help_show(context: Context, data_dict: dict) -> str:
         raise NotFound("Action function not found") from None
 
 
+def api_token_list(context: Context, data_dict: dict) -> list[dict]:
+    """Return a user's API tokens (their ids, names and dates; never the tokens themselves).
+
+    :param user_id: the name or id of the user (``user`` is accepted too, as older CKAN versions named it)
+    :type user_id: string
+    :rtype: list of dictionaries
+    """
+    ref = data_dict.get("user_id") or data_dict.get("user")
+    if not ref:
+        raise ValidationError({"user_id": ["Missing value"]})
+    return users.list_tokens(context.store, users.get_user(context.store, str(ref)))
+
+
 def _group_list(context: Context, data_dict: dict, is_org: bool) -> list:
     all_fields = flag(data_dict, "all_fields", False)
     limit, offset = limit_offset(data_dict, 25 if all_fields else 1000)

@@ -3,7 +3,7 @@
 after years of accidental data loss). Use ``*_patch`` to change only some fields."""
 from __future__ import annotations
 
-from catalog.store import files, groups, packages, resources, timestamps
+from catalog.store import activities, files, groups, packages, resources, timestamps
 from catalog.search import index
 from catalog.actions import get_action
 from catalog.context import Context
@@ -34,6 +34,7 @@ def package_update(context: Context, data_dict: dict) -> dict:
         doc["resources"] = (packages.clean_resources(data_dict["resources"], old["id"], old["resources"])
                             if "resources" in data_dict else old["resources"])
         index.write(store, doc)
+        activities.record_package(store, context.user, "changed package", doc)
     return get_action("package_show")(context.internal(), {"id": doc["id"]})
 
 
@@ -60,6 +61,7 @@ def package_resource_reorder(context: Context, data_dict: dict) -> dict:
         doc["resources"] = [{**r, "position": i} for i, r in enumerate(ordered)]
         doc["metadata_modified"] = timestamps.now()
         index.write(context.store, doc)
+        activities.record_package(context.store, context.user, "changed package", doc)
     return {"id": doc["id"], "order": [r["id"] for r in doc["resources"]]}
 
 
@@ -87,7 +89,9 @@ def resource_update(context: Context, data_dict: dict) -> dict:
         else resources.guess_missing(res)
     doc["resources"] = [res if r["id"] == res["id"] else r for r in doc["resources"]]
     doc["metadata_modified"] = timestamps.now()
-    index.write(store, doc)
+    with store.transaction():
+        index.write(store, doc)
+        activities.record_package(store, context.user, "changed package", doc)
     return get_action("resource_show")(context.internal(), {"id": res["id"]})
 
 
@@ -111,6 +115,7 @@ def organization_update(context: Context, data_dict: dict) -> dict:
     with store.transaction():
         fields = groups.validate({"name": row["name"], **data_dict}, row, store)
         groups.save(store, fields, True, row)
+        activities.record_group(store, context.user, "changed organization", row["id"])
         index.reindex_group(store, row["id"])  # packages' search text holds the organization's name and title
     return get_action("organization_show")(context.internal(), {"id": row["id"]})
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from catalog.store import visibility
-from catalog.auth import deny, ok, package_of_resource, stored_package
+from catalog.auth import deny, ok, only, package_of_resource, stored_package
 from catalog.context import Context
 
 
@@ -33,3 +33,11 @@ tag_list = license_list = status_show = help_show = organization_list_for_user =
 package_autocomplete = tag_autocomplete = format_autocomplete = _public
 organization_autocomplete = group_autocomplete = _public
 user_list = user_show = _public  # CKAN's default ckan.auth.public_user_details = true (e-mails stay hidden)
+
+
+def api_token_list(context: Context, data_dict: dict) -> dict:
+    target = data_dict.get("user_id") or data_dict.get("user")
+    if context.user is None:
+        return deny("User  not authorized to list API tokens")
+    return only(context.is_sysadmin or target in (context.user["name"], context.user["id"]),
+                f"User {context.user_name} not authorized to list API tokens of {target}")

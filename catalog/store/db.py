@@ -63,6 +63,13 @@ CREATE INDEX IF NOT EXISTS member_user ON member (user, grp);
 CREATE TABLE IF NOT EXISTS token (
     id TEXT PRIMARY KEY, user TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
     created TEXT NOT NULL, last_access TEXT);
+CREATE TABLE IF NOT EXISTS activity (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, timestamp TEXT NOT NULL, user_id TEXT, actor TEXT,
+    object_id TEXT NOT NULL, owner_org TEXT, private INTEGER NOT NULL, activity_type TEXT NOT NULL,
+    kind TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS activity_object ON activity (object_id, seq);
+CREATE INDEX IF NOT EXISTS activity_org ON activity (owner_org, seq);
+CREATE TABLE IF NOT EXISTS activity_group (grp TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (grp, seq)) WITHOUT ROWID;
 """
 
 

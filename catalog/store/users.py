@@ -95,6 +95,14 @@ def revoke_token(store: Store, token: str | None = None, jti: str | None = None)
         return conn.execute("DELETE FROM token WHERE id = ?", (jti,)).rowcount
 
 
+def list_tokens(store: Store, user: dict) -> list[dict]:
+    """A user's API tokens as CKAN's ``api_token_list`` lists them (never the token itself), newest first."""
+    rows = store.query("SELECT id, name, user, created, last_access FROM token WHERE user = ? "
+                       "ORDER BY created DESC, id", (user["id"],))
+    return [{"id": r["id"], "name": r["name"], "user_id": r["user"], "created_at": r["created"],
+             "last_access": r["last_access"]} for r in rows]
+
+
 def token_id(store: Store, token: str) -> str | None:
     """The id of an API token (what a web session remembers instead of the token), or None."""
     row = store.one("SELECT id FROM token WHERE sha256 = ?", (_digest(token),))

@@ -14,8 +14,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from catalog.web import endpoints, views
-from catalog.web.contexts import dashboard, dataset, home, organization, quality, search
+from catalog.web import embed, endpoints, feeds, steward, views
+from catalog.web.contexts import activity, dashboard, dataset, groups, home, organization, quality, search
 from catalog.web.render import json_path
 from catalog.web.cache import AnswerCache
 from catalog.web.session import middleware
@@ -52,6 +52,21 @@ PAGES = [
     ("/organization", organization.build_list, "organizations.html", None),
     ("/organization/{name:name}", organization.build, "organization.html", None),
     ("/dashboard", dashboard.build, "dashboard.html", views.dashboard_svgs),
+    ("/dataset/activity/{name:name}", activity.build_dataset, "activity.html", None),
+    ("/organization/activity/{name:name}", activity.build_organization, "activity.html", None),
+    ("/group/activity/{name:name}", activity.build_group, "activity.html", None),
+    ("/group", groups.build_list, "groups.html", None),
+    ("/group/{name:name}", groups.build, "group.html", None),
+]
+# the steward's forms and pages, and the embeddable resource view (catalog/web/steward.py, embed.py)
+STEWARD = [
+    ("/dataset/{name:name}/upload", steward.upload, ["POST"]),
+    ("/dataset/{name:name}/ingest", steward.rerun, ["POST"]),
+    ("/dataset/{name:name}/run/{run:name}.json", steward.run_status, ["GET"]),
+    ("/dataset/{name:name}/run/{run:name}", steward.run_status, ["GET"]),
+    ("/user/{name:name}/api-tokens", steward.api_tokens, ["GET", "POST"]),
+    ("/user/{name:name}/api-tokens/{jti:name}/revoke", steward.api_token_revoke, ["POST"]),
+    ("/dataset/{name:name}/resource/{res_id:name}/embed", embed.embed, ["GET"]),
 ]
 
 
@@ -69,6 +84,10 @@ def routes() -> list[BaseRoute]:
         Route("/dataset/{pkg_id}/resource/{res_id}/download/{filename}", endpoints.download),
         Route("/dataset/{name:name}/quality/{version:name}/gx/{path:path}", views.gx_docs),
         Route("/metrics", endpoints.metrics),
+        Route("/feeds/dataset.atom", feeds.dataset_feed),
+        Route("/feeds/organization/{name:name}.atom", feeds.organization_feed),
+        Route("/feeds/group/{name:name}.atom", feeds.group_feed),
+        *[Route(prefix + path, handler, methods=methods) for path, handler, methods in STEWARD for prefix in ("", "/en")],
         Route("/catalog.{fmt}", endpoints.dcat_catalog),
         Route("/catalog", endpoints.dcat_catalog_negotiated),
         Route("/dataset/{pkg_id}.{fmt}", endpoints.dcat_dataset),

@@ -210,3 +210,78 @@ def format_size(size: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return ""
+
+
+# --- steward workflow, activity streams, feeds, groups, share/embed, report a problem (issue 17, points 6-7)
+_WORDS.update({
+    "activity": ("アクティビティ", "Activity stream"), "activity_of": ("更新履歴：", "Activity: "),
+    "no_activity": ("まだ記録がありません。", "Nothing recorded yet."),
+    "activity_new package": ("{actor} がデータセット {title} を作成しました", "{actor} created the dataset {title}"),
+    "activity_changed package": ("{actor} がデータセット {title} を更新しました", "{actor} updated the dataset {title}"),
+    "activity_deleted package": ("{actor} がデータセット {title} を削除しました", "{actor} deleted the dataset {title}"),
+    "activity_new organization": ("{actor} が組織 {title} を作成しました", "{actor} created the organization {title}"),
+    "activity_changed organization": ("{actor} が組織 {title} を更新しました", "{actor} updated the organization {title}"),
+    "activity_new group": ("{actor} が分類 {title} を作成しました", "{actor} created the category {title}"),
+    "someone": ("不明なユーザー", "Someone"), "older": ("さらに古い記録", "Older activity"),
+    "newer": ("新しい記録", "Newer activity"), "feed": ("Atomフィード", "Atom feed"),
+    "groups_title": ("分類", "Categories"), "group_datasets": ("この分類のデータセット", "Datasets in this category"),
+    "share": ("共有・埋め込み", "Share and embed"), "share_url": ("リンク（URL）", "Link (URL)"),
+    "embed_code": ("埋め込みコード（iframe）", "Embed code (iframe)"),
+    "embed_title": ("{title}（プレビュー）", "{title} (preview)"),
+    "report_problem": ("問題を報告", "Report a problem"),
+    "report_problem_help": ("このデータセットの誤りや不具合を公開元に知らせる", "Tell the publisher about an error in this dataset"),
+    "steward": ("データ管理（編集者向け）", "Data management (editors)"),
+    "upload_version": ("新しい版をアップロード", "Upload a new version"),
+    "upload_help": ("CSV・Excel（.csv, .tsv, .txt, .xlsx, .xls）、最大 {mb} MB。受信箱に置かれ、取込と品質検査が実行されます。",
+                    "CSV or Excel (.csv, .tsv, .txt, .xlsx, .xls), at most {mb} MB. It goes to the inbox; the ingest and the quality gate run on it."),
+    "file": ("ファイル", "File"), "upload": ("アップロード", "Upload"), "rerun": ("取込を再実行", "Re-run the ingest"),
+    "rerun_help": ("宣言された取得元から取込と品質検査をやり直します。", "Runs the ingest and the quality gate again from the declared source."),
+    "blocked_versions": ("公開が止められた版", "Blocked versions"),
+    "no_blocked": ("公開が止められた版はありません。", "No version was blocked."),
+    "recent_runs": ("最近の取込", "Recent ingests"),
+    "run": ("取込の実行", "Ingest run"), "run_status": ("状態", "Status"),
+    "run_queued": ("待機中", "Queued"), "run_running": ("実行中", "Running"), "run_succeeded": ("完了", "Finished"),
+    "run_failed": ("失敗", "Failed"), "run_unknown": ("不明（サーバーが再起動されました）", "Unknown (the server restarted)"),
+    "refresh": ("最新の状態に更新", "Refresh"), "run_log": ("実行ログ", "Log"),
+    "run_started": ("開始", "Started"), "run_finished": ("終了", "Finished at"),
+    "run_result": ("結果", "Result"), "outcome_published": ("公開されました", "Published"),
+    "outcome_blocked": ("品質検査で公開が止められました", "Blocked by the quality gate"),
+    "outcome_unchanged": ("変更なし（同じ内容）", "Unchanged (same content)"), "outcome_failed": ("取込に失敗しました", "The ingest failed"),
+    "see_report": ("品質レポートを見る", "See the quality report"),
+    "upload_no_file": ("ファイルが選択されていません。", "No file was chosen."),
+    "upload_bad_type": ("この形式のファイルは受け付けられません（CSV・Excelのみ）。", "This type of file is not accepted (CSV or Excel only)."),
+    "upload_too_large": ("ファイルが大きすぎます（最大 {mb} MB）。", "The file is too large (at most {mb} MB)."),
+    "upload_empty": ("ファイルが空です。", "The file is empty."),
+    "upload_not_editor": ("このデータセットの組織の編集者だけが新しい版をアップロードできます。",
+                          "Only editors of this dataset's organization can upload a new version."),
+    "upload_not_pipeline": ("このデータセットはパイプラインの宣言がないため、アップロードで更新できません。",
+                            "This dataset has no pipeline declaration, so it cannot be updated by upload."),
+    "run_busy": ("このデータセットの取込がすでに実行中です。", "An ingest of this dataset is already running."),
+    "api_tokens": ("APIトークン", "API tokens"), "token_name": ("トークンの名前", "Token name"),
+    "create_token": ("トークンを作成", "Create a token"), "revoke": ("失効させる", "Revoke"),
+    "token_created": ("新しいトークンです。この画面でしか表示されません。今すぐコピーしてください。",
+                      "Your new token. It is shown only now: copy it."),
+    "token_revoked": ("トークンを失効させました。", "The token was revoked."),
+    "no_tokens": ("トークンはありません。", "No tokens."), "created": ("作成日時", "Created"),
+    "last_access": ("最終利用", "Last used"), "never": ("未使用", "Never"),
+    "token_session_note": ("ログインに使ったトークンを失効させると、ログアウトします。",
+                           "Revoking the token you signed in with signs you out."),
+    "token_name_missing": ("トークンの名前を入力してください。", "Give the token a name."),
+})
+
+# English titles of the licences whose register title is Japanese (official English names of the licensors).
+LICENSE_NAMES_EN = {
+    "CC-BY-4.0": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "CC-BY-NC-4.0": "Creative Commons Attribution-NonCommercial 4.0 International (CC BY-NC 4.0)",
+    "CC-BY-ND-4.0": "Creative Commons Attribution-NoDerivatives 4.0 International (CC BY-ND 4.0)",
+    "CC-BY-NC-ND-4.0": "Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International (CC BY-NC-ND 4.0)",
+    "CC0-1.0": "Creative Commons CC0 1.0 Universal (Public Domain Dedication)",
+    "PDL-1.0": "Public Data License (Version 1.0)",
+}
+
+
+def license_name(license_id: str | None, title: str | None, lang: str) -> str:
+    """A licence's title in the page's language (the register's title otherwise)."""
+    if lang == "en" and license_id in LICENSE_NAMES_EN:
+        return LICENSE_NAMES_EN[license_id]
+    return title or license_id or ""

@@ -57,6 +57,7 @@ class DatasetSummary:
     quality_status: str
     private: bool
     notes: str
+    organization_title_en: str = ""       # the publisher's English name (the pipeline writes it as the description)
 
 
 def summarize(req: PageRequest, pkg: dict) -> DatasetSummary:
@@ -70,7 +71,7 @@ def summarize(req: PageRequest, pkg: dict) -> DatasetSummary:
         organization_title=org.get("title", ""), formats=formats,
         modified=(ext.get("data_modified") or pkg.get("metadata_modified") or "")[:10],
         quality_status=ext.get("quality_status", ""), private=bool(pkg.get("private")),
-        notes=notes[:160] + ("…" if len(notes) > 160 else ""))
+        notes=notes[:160] + ("…" if len(notes) > 160 else ""), organization_title_en=org.get("description") or "")
 
 
 def site_path(url: str | None, site_url: str) -> str | None:

@@ -14,7 +14,8 @@ def page(client) -> dict:
 def test_metadata_in_both_languages(client, page):
     assert page["title"] == "公衆トイレ一覧" and page["title_en"] == "Public toilets"
     assert page["notes_en"].startswith("Public toilets in parks")
-    assert page["organization"] == {"name": "t131083", "title": "江東区", "url": "/organization/t131083"}
+    assert page["organization"] == {"name": "t131083", "title": "江東区", "title_en": "Koto City",
+                                    "url": "/organization/t131083"}
     assert page["license"]["id"] == "CC-BY-4.0" and page["license"]["url"].startswith("https://creativecommons.org/")
     assert page["freshness"]["frequency"] == "yearly" and page["freshness"]["fresh"] is True
     assert page["standard"] == {"slug": "public_toilet", "label": "公衆トイレ一覧", "conformant": True}
@@ -25,6 +26,9 @@ def test_metadata_in_both_languages(client, page):
     en = client.get("/en/dataset/koto-public-toilets").text
     assert "<h1>Public toilets</h1>" in en and 'lang="ja">公衆トイレ一覧</p>' in en and "Up to date" in en
     assert 'href="/en/dataset/koto-public-toilets/quality"' in en
+    # English names of the publisher and the licence on English pages
+    assert ">Koto City</a>" in en and "Creative Commons Attribution 4.0 International (CC BY 4.0)" in en
+    assert "クリエイティブ・コモンズ 表示（CC BY）" in ja and ">江東区</a>" in ja
 
 
 def test_stale_dataset_says_so(client):

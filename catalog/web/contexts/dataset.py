@@ -1,13 +1,14 @@
 """Dataset ``/dataset/<name>``: metadata ja/en, licence, freshness, standard, quality, downloads, preview, map, API."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from catalog.metrics.measures import FREQUENCY_DELTAS, extras, grace, is_fresh, last_update, normalise_frequency
 from catalog.web import i18n
 from catalog.web.contexts.preview import MapData, Preview, map_data, pick_resource, preview
 from catalog.web.contexts.snippets import Snippet, snippets
+from catalog.web.contexts import steward as _steward
 from catalog.web.page import PageRequest, site_path
 
 
@@ -44,6 +45,8 @@ class DatasetPage:
     map: MapData | None
     api_examples: list[Snippet]
     dcat: dict                            # {"ttl": url, "jsonld": url}
+    community: dict = field(default_factory=dict)   # activity, share/embed, report a problem (contexts/steward.py)
+    steward: dict | None = None           # for the organization's members and editors only
 
 
 def build(req: PageRequest) -> DatasetPage:
@@ -57,9 +60,10 @@ def build(req: PageRequest) -> DatasetPage:
     return DatasetPage(
         lang=req.lang, name=pkg["name"], title=pkg.get("title") or pkg["name"], title_en=ext.get("title_en", ""),
         notes=pkg.get("notes") or "", notes_en=ext.get("notes_en", ""), private=bool(pkg.get("private")),
-        organization={"name": org.get("name", ""), "title": org.get("title", ""),
+        organization={"name": org.get("name", ""), "title": org.get("title", ""), "title_en": org.get("description", ""),
                       "url": req.url(f"/organization/{org.get('name', '')}")},
-        license={"id": pkg.get("license_id") or "", "title": pkg.get("license_title") or "",
+        license={"id": pkg.get("license_id") or "",
+                 "title": i18n.license_name(pkg.get("license_id"), pkg.get("license_title"), req.lang),
                  "url": pkg.get("license_url") or "", "isopen": bool(pkg.get("isopen"))},
         freshness=freshness(pkg, ext, date.today(), req.lang),
         standard=_standard(ext, req.lang), quality=_quality(req, pkg["name"], ext),
@@ -68,7 +72,9 @@ def build(req: PageRequest) -> DatasetPage:
         tags=[{"name": t["name"], "url": req.url("/dataset", {"tags": t["name"]})} for t in pkg.get("tags") or []],
         resources=resources, preview=table, map=map_data(req, pkg, table, geojson),
         api_examples=snippets(req.base_url, pkg, table.resource_id if table else None, req.lang),
-        dcat={fmt: f"/dataset/{pkg['name']}.{fmt}" for fmt in ("ttl", "jsonld")})
+        dcat={fmt: f"/dataset/{pkg['name']}.{fmt}" for fmt in ("ttl", "jsonld")},
+        community=_steward.community(req, pkg, table.resource_id if table else None),
+        steward=_steward.steward(req, pkg))
 
 
 def freshness(pkg: dict, ext: dict, today: date, lang: str) -> dict:

@@ -6,7 +6,7 @@ document.addEventListener("click", function (event) {
   if (!button) return;
   var code = document.getElementById(button.dataset.copy);
   if (!code || !navigator.clipboard) return;
-  navigator.clipboard.writeText(code.textContent).then(function () {
+  navigator.clipboard.writeText("value" in code ? code.value : code.textContent).then(function () {
     var label = button.textContent;
     button.textContent = button.dataset.copied;
     setTimeout(function () { button.textContent = label; }, 2000);

@@ -21,6 +21,7 @@ class Preview:
     columns: list[dict]                 # [{"id", "type"}] without the DataStore's ``_id``
     rows: list[list]
     total: int
+    explorer_url: str = ""              # the resource page's explorer: every row, sort, filters
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ def preview(req: PageRequest, res: dict | None) -> Preview | None:
         return None           # a file the DataStore cannot read: the page still offers the downloads
     columns = [f for f in found["fields"] if f["id"] != "_id"]
     rows = [[record.get(c["id"]) for c in columns] for record in found["records"]]
-    return Preview(res["id"], (res.get("format") or "").upper(), columns, rows, found.get("total", len(rows)))
+    explorer = req.url(f"/dataset/{req.path_params.get('name', '')}/resource/{res['id']}")
+    return Preview(res["id"], (res.get("format") or "").upper(), columns, rows, found.get("total", len(rows)),
+                   explorer)
 
 
 def map_data(req: PageRequest, pkg: dict, table: Preview | None, geojson_url: str | None) -> MapData | None:

@@ -124,7 +124,7 @@ _WORDS.update({
     "last_modified": ("最終更新", "Last modified"), "datastore_fields": ("列と型", "Columns and types"),
     "column_type": ("型", "Type"), "column_name": ("列名", "Column"),
     "explorer_rows": ("{total} 行中 {first}〜{last} 行目", "Rows {first}–{last} of {total}"),
-    "explorer_filtered": ("（全 {all} 行から絞り込み）", "(filtered from {all} rows)"),
+    "explorer_filtered": ("（全 {all} 行から絞り込み）", " (filtered from {all} rows)"),
     "explorer_none": ("条件に合う行はありません。", "No rows match."),
     "explorer_bad_filter": ("この条件は列の型に合わないため使われませんでした：{value}",
                             "This filter does not fit its column's type and was not used: {value}"),

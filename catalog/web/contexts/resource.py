@@ -150,7 +150,7 @@ def search_params(resource_id: str, st: dict) -> tuple[dict, str]:
     if exact:
         data["filters"] = exact
     if st["sort"]:
-        data["sort"] = f'"{st["sort"]}" {st["dir"]}'
+        data["sort"] = [f'"{st["sort"]}" {st["dir"]}']  # a list: a column name may hold a comma
     return data, bad
 
 

@@ -26,13 +26,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from catalog.datastore import limits
@@ -92,6 +93,29 @@ class Table:
     nbytes: int
     index: TextIndex
     arrow: pa.Table  # the same rows (``_id`` first): a page of known row numbers is a ``take``, not a scan
+    orders: dict = field(default_factory=dict, compare=False, repr=False)  # (column, desc) -> row positions
+
+    def sort_order(self, column: str, descending: bool) -> np.ndarray | None:
+        """Row positions in ``ORDER BY column [DESC], _id`` order (NULLS LAST, as DuckDB sorts by default), made
+        once per column and direction: a sorted page without filters is then a slice and a ``take``, at any
+        depth (1M rows, page 10,000 sorted: ~250 ms of SQL sort -> well under 1 ms). None when Arrow's order
+        could differ from DuckDB's (NaN in a float column) or the type cannot be sorted."""
+        key = (column, descending)
+        cached = self.orders.get(key)
+        if cached is not None:
+            return cached
+        values = self.arrow.column(column)
+        try:
+            if pa.types.is_floating(values.type) and pc.any(pc.is_nan(values)).as_py():
+                return None
+            direction = "descending" if descending else "ascending"
+            order = pc.sort_indices(self.arrow, sort_keys=[(column, direction, "at_end"), ("_id", "ascending", "at_end")])
+        except (pa.ArrowNotImplementedError, pa.ArrowTypeError, pa.ArrowInvalid):
+            return None
+        if len(self.orders) >= 8:  # a few columns per table (8 MB each per million rows)
+            self.orders.pop(next(iter(self.orders)), None)
+        self.orders[key] = order = order.to_numpy()
+        return order
 
     @property
     def types(self) -> dict[str, str]:

@@ -36,6 +36,7 @@ class Search:
     params: list[Any] = field(default_factory=list)
     ranks: dict[str, str] = field(default_factory=dict)  # output name -> SQL
     sort: list[str] = field(default_factory=list)
+    sort_columns: list[tuple[str, bool, bool]] = field(default_factory=list)  # (column, descending, nulls given)
     limit: int = 100
     offset: int = 0
     distinct: bool = False
@@ -225,6 +226,8 @@ def _sort(search: Search, requested: Any) -> list[str]:
         order = (match.group(3) or "asc").upper()
         nulls = f" NULLS {match.group(5).upper()}" if match.group(4) else ""
         out.append(f"{_expr(search, name)} {order}{nulls}")
+        if name not in search.ranks:
+            search.sort_columns.append((name, order == "DESC", bool(nulls)))
     return out if search.distinct else out + ["t._id"]  # _id last: stable pages under ties
 
 
@@ -240,6 +243,12 @@ def direct_page(search: Search, matches: pa.Table | None) -> tuple[np.ndarray, n
     if search.where or search.distinct:
         return None
     stop = search.offset + search.limit
+    if matches is None and len(search.sort) == 2 and len(search.sort_columns) == 1 and search.sort[1] == "t._id" \
+            and not search.sort_columns[0][2]:
+        name, descending, _ = search.sort_columns[0]
+        order = search.table.sort_order(name, descending) if name != "_id" else None
+        if order is not None:
+            return order[search.offset:stop], None
     if matches is None:
         return (np.arange(search.offset, min(stop, search.table.rows)), None) if search.sort == ["t._id"] else None
     if search.sort != ["_q.rank DESC", "t._id"]:

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from catalog.web import embed, endpoints, feeds, steward, views
-from catalog.web.contexts import activity, dashboard, dataset, groups, home, organization, quality, search
+from catalog.web.contexts import activity, dashboard, dataset, groups, home, organization, quality, resource, search
 from catalog.web.render import json_path
 from catalog.web.cache import AnswerCache
 from catalog.web.session import middleware
@@ -23,7 +23,7 @@ from catalog.web.session import middleware
 __all__ = ["AnswerCache", "middleware", "routes"]
 
 STATIC = Path(__file__).resolve().parent / "static"
-# leaflet comes from npm (web/package.json, installed by ./dev); served locally, never from a CDN
+# leaflet and leaflet.markercluster come from npm (web/package.json, installed by ./dev); served locally, never from a CDN
 VENDOR = Path(__file__).resolve().parents[2] / "web" / "node_modules"
 
 
@@ -47,6 +47,7 @@ PAGES = [
     ("/", home.build, "home.html", None),
     ("/dataset", search.build, "search.html", None),
     ("/dataset/{name:name}", dataset.build, "dataset.html", None),
+    ("/dataset/{name:name}/resource/{resource:name}", resource.build, "resource.html", None),
     ("/dataset/{name:name}/quality", quality.build, "quality.html", None),
     ("/dataset/{name:name}/quality/{version:name}", quality.build, "quality.html", None),
     ("/organization", organization.build_list, "organizations.html", None),
@@ -79,10 +80,14 @@ def routes() -> list[BaseRoute]:
             html_routes.append(Route(prefix + path, endpoints.negotiated(html) if path == "/dataset/{name:name}" else html))
     return [
         Mount("/static/vendor/leaflet", app=StaticFiles(directory=VENDOR / "leaflet" / "dist", check_dir=False)),
+        Mount("/static/vendor/leaflet.markercluster",
+              app=StaticFiles(directory=VENDOR / "leaflet.markercluster" / "dist", check_dir=False)),
         Mount("/static", app=StaticFiles(directory=STATIC)),
         *json_routes,
         Route("/dataset/{pkg_id}/resource/{res_id}/download/{filename}", endpoints.download),
         Route("/dataset/{name:name}/quality/{version:name}/gx/{path:path}", views.gx_docs),
+        Route("/dataset/{name:name}/resource/{resource:name}.csv", views.explorer_csv),
+        Route("/en/dataset/{name:name}/resource/{resource:name}.csv", views.explorer_csv),
         Route("/metrics", endpoints.metrics),
         Route("/feeds/dataset.atom", feeds.dataset_feed),
         Route("/feeds/organization/{name:name}.atom", feeds.organization_feed),

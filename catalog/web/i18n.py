@@ -139,6 +139,33 @@ _FREQUENCIES = {"continuous": ("随時", "Continuous"), "daily": ("毎日", "Dai
                 "monthly": ("毎月", "Monthly"), "quarterly": ("四半期ごと", "Quarterly"),
                 "semiannual": ("半年ごと", "Every six months"), "yearly": ("毎年", "Yearly"),
                 "irregular": ("不定期", "Irregular")}
+# The resource page and its data explorer (catalog/web/contexts/resource.py), and the map's popups and filter.
+_WORDS.update({
+    "resource": ("リソース", "Resource"), "explorer": ("データエクスプローラー", "Data explorer"),
+    "resource_info": ("リソースの情報", "About this resource"), "download_url": ("ダウンロードURL", "Download URL"),
+    "mimetype": ("メディアタイプ", "Media type"), "created": ("作成日時", "Created"),
+    "last_modified": ("最終更新", "Last modified"), "datastore_fields": ("列と型", "Columns and types"),
+    "column_type": ("型", "Type"), "column_name": ("列名", "Column"),
+    "explorer_rows": ("{total} 行中 {first}〜{last} 行目", "Rows {first}–{last} of {total}"),
+    "explorer_filtered": ("（全 {all} 行から絞り込み）", " (filtered from {all} rows)"),
+    "explorer_none": ("条件に合う行はありません。", "No rows match."),
+    "explorer_bad_filter": ("この条件は列の型に合わないため使われませんでした：{value}",
+                            "This filter does not fit its column's type and was not used: {value}"),
+    "full_text": ("すべての列から検索", "Search all columns"), "filter_column": ("{column} で絞り込み", "Filter {column}"),
+    "filter_exact": ("値が一致", "exact value"), "filter_contains": ("含む", "contains"),
+    "filter_rows": ("絞り込む", "Filter"), "reset_filters": ("条件をクリア", "Clear filters"),
+    "rows_per_page": ("1ページの行数", "Rows per page"), "first_page": ("最初", "First"), "last_page": ("最後", "Last"),
+    "page_of": ("{page} / {pages} ページ", "Page {page} of {pages}"),
+    "sort_by": ("{column} で並べ替え", "Sort by {column}"), "sorted_asc": ("昇順", "ascending"),
+    "sorted_desc": ("降順", "descending"), "download_view": ("この表示をCSVでダウンロード", "Download this view as CSV"),
+    "open_explorer": ("データエクスプローラーで全行を見る", "Explore all rows"),
+    "preview_short": ("{columns} 列のうち {cols_shown} 列を表示", "{cols_shown} of {columns} columns shown"),
+    "explorer_link": ("エクスプローラー", "Explorer"), "row_number": ("行番号", "Row"),
+    "map_filter": ("地図の絞り込み", "Filter the map"), "map_filter_all": ("すべて", "All"),
+    "map_filter_text": ("名称・住所で絞り込み", "Filter by name or address"),
+    "map_shown": ("{shown} / {total} 件を表示", "Showing {shown} of {total}"),
+    "show_row": ("この行を表で見る", "Show this row in the table"),
+})
 _TYPES = PUBLISHER_TYPES_EN
 PUBLISHER_TYPES = tuple(_TYPES)
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from catalog.store import files
 from catalog.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
 from catalog.web import charts, endpoints, i18n, render, security, session
-from catalog.web.contexts import dashboard, quality
+from catalog.web.contexts import dashboard, quality, resource
 from catalog.web.page import PageRequest
 
 Builder = Callable[[PageRequest], Any]
@@ -72,6 +72,16 @@ async def dashboard_csv(request: Request) -> Response:
         return render.error(request, 404, as_json=True, user=None)
     _, result, failed = await build(request, dashboard.build, as_json=True)
     return failed or endpoints.chart_csv(next(c for c in result.charts if c.id == chart_id))
+
+
+async def explorer_csv(request: Request) -> Response:
+    """The explorer's filtered + sorted view as CSV: every matching row, streamed chunk by chunk."""
+    req, result, failed = await build(request, resource.csv_chunks, as_json=True)
+    if failed:
+        return failed
+    filename, chunks = result
+    return StreamingResponse((c.encode("utf-8") for c in chunks), media_type="text/csv; charset=utf-8",
+                             headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 async def login(request: Request) -> Response:

@@ -284,3 +284,29 @@ def test_engine_database_cannot_touch_files(tmp_path):
                                       ("TIMESTAMP", "timestamp"), ("VARCHAR", "text"), ("INTEGER[]", "_int4")])
 def test_postgres_type_names(duck, pg):
     assert datastore.pg_type(duck) == pg
+
+
+def test_sorted_pages_from_a_cached_order_equal_pages_from_sql(catalog):
+    """A sort without filters is served from a cached Arrow order (any depth is a slice); it must give DuckDB's
+    rows and order exactly: ties by _id, NULLS LAST both ways, byte order of text, NaN left to SQL."""
+    helpers.org(catalog, name="tokyo-somu", title="東京都総務局")
+    helpers.dataset(catalog, "tokyo-somu", name="sorted-ds")
+    n = 300
+    table = pa.table({
+        "name": [None if i % 17 == 0 else ["b", "あ", "B", "a", "漢字"][i % 5] + str(i % 7) for i in range(n)],
+        "count": pa.array([None if i % 11 == 0 else (i * 37) % 13 for i in range(n)], pa.int32()),
+        "score": [float("nan") if i == 5 else i * 0.5 for i in range(n)],
+        "day": pa.array([dt.date(2024, 1, 1 + i % 28) for i in range(n)]),
+    })
+    rid = upload(catalog, "sorted-ds", "sorted.parquet", parquet_bytes(table))["id"]
+    sql = 'SELECT * FROM "{rid}" ORDER BY "{col}" {order}, _id LIMIT 40 OFFSET {offset}'
+    for col in ("name", "count", "score", "day"):
+        for order in ("asc", "desc"):
+            for offset in (0, 130, 280):
+                page = search(catalog, resource_id=rid, sort=f"{col} {order}", limit=40, offset=offset)
+                expected = catalog.call_action("datastore_search_sql", {"sql": sql.format(
+                    rid=rid, col=col, order=order, offset=offset)})["records"]
+                got = [{k: v for k, v in r.items()} for r in page["records"]]
+                assert [r["_id"] for r in got] == [r["_id"] for r in expected], (col, order, offset)
+    engine_table = datastore.engine().cached(rid)
+    assert ("count", True) in engine_table.orders and ("score", False) not in engine_table.orders

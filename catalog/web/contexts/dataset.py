@@ -22,6 +22,7 @@ class Resource:
     url: str
     description: str
     last_modified: str
+    page_url: str                         # the resource page (metadata, and the explorer of its DataStore table)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def build(req: PageRequest) -> DatasetPage:
     pkg = req.call("package_show", {"id": req.path_params["name"]})
     ext = extras(pkg)
     site = req.context.site_url
-    resources = [_resource(r, site) for r in pkg.get("resources") or []]
+    resources = [_resource(req, pkg["name"], r, site) for r in pkg.get("resources") or []]
     table = preview(req, pick_resource(pkg))
     geojson = next((r.url for r in resources if r.format.upper() == "GEOJSON"), None)
     org = pkg.get("organization") or {}
@@ -88,12 +89,13 @@ def freshness(pkg: dict, ext: dict, today: date, lang: str) -> dict:
             "grace_days": grace(delta).days if delta else 0, "fresh": is_fresh(pkg, ext, today)}
 
 
-def _resource(res: dict, site_url: str) -> Resource:
+def _resource(req: PageRequest, name: str, res: dict, site_url: str) -> Resource:
     fmt = res.get("format") or ""
     return Resource(id=res["id"], name=res.get("name") or fmt, format=fmt, size=res.get("size"),
                     size_label=i18n.format_size(res.get("size")), url=site_path(res.get("url"), site_url) or "",
                     description=res.get("description") or "",
-                    last_modified=(res.get("last_modified") or res.get("created") or "")[:10])
+                    last_modified=(res.get("last_modified") or res.get("created") or "")[:10],
+                    page_url=req.url(f"/dataset/{name}/resource/{res['id']}"))
 
 
 def _standard(ext: dict, lang: str) -> dict | None:

@@ -130,25 +130,34 @@ def main() -> None:
                 assert r.status_code == 200, (path, r.status_code)
                 assert r.headers.get("content-encoding") == "gzip", path
             samples = {name: [] for name in URLS}
-            for _ in range(args.requests):                       # round robin: every URL sees the same load
+            built = {name: [] for name in URLS}                  # a cache-busting `_=` each time: always built
+            for i in range(args.requests):                       # round robin: every URL sees the same load
                 for name, path in URLS.items():
                     start = time.perf_counter()
                     r = client.get(path)
                     samples[name].append((time.perf_counter() - start) * 1000)
                     assert r.status_code == 200
+                    start = time.perf_counter()
+                    r = client.get(path + ("&" if "?" in path else "?") + f"_={i}")
+                    built[name].append((time.perf_counter() - start) * 1000)
+                    assert r.status_code == 200 and r.headers.get("x-cache") != "hit"
             sizes = {name: (len(client.get(p).content), int(client.get(p).headers.get("content-length", 0)))
                      for name, p in URLS.items()}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    base = percentile(samples["baseline: home `/`"], 0.95)
-    print("\n| page | cold ms | p50 ms | p95 ms | p95 ÷ home p95 | bytes (gzip on the wire) | p95 < 100 ms |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("\nserved = as clients see it (repeated anonymous requests come from the answer cache); built = the same page "
+          "with a cache-busting `_=` parameter, so it is built every time")
+    print("\n| page | cold ms | served p50 / p95 ms | built p50 / p95 ms | built p95 ÷ home built p95 | bytes (gzip on the wire) "
+          "| served p95 < 100 ms | built p95 < 100 ms |")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
+    base = percentile(built["baseline: home `/`"], 0.95)
     for name in URLS:
         p50, p95 = percentile(samples[name], 0.5), percentile(samples[name], 0.95)
-        verdict = "–" if name.startswith("baseline") else ("met" if p95 < 100 else "**not met**")
-        print(f"| {name} | {cold[name]:.0f} | {p50:.1f} | {p95:.1f} | {p95 / base:.2f} | "
-              f"{sizes[name][0]:,} ({sizes[name][1]:,}) | {verdict} |")
+        b50, b95 = percentile(built[name], 0.5), percentile(built[name], 0.95)
+        verdict = ["–" if name.startswith("baseline") else ("met" if v < 100 else "**not met**") for v in (p95, b95)]
+        print(f"| {name} | {cold[name]:.0f} | {p50:.1f} / {p95:.1f} | {b50:.1f} / {b95:.1f} | {b95 / base:.2f} | "
+              f"{sizes[name][0]:,} ({sizes[name][1]:,}) | {verdict[0]} | {verdict[1]} |")
 
 
 if __name__ == "__main__":

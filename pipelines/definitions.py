@@ -17,7 +17,7 @@ from pipelines.resources import CatalogTarget, Home
 # Modules the multiprocess executor's forkserver imports once; every step process is forked from it, so a
 # step does not pay the imports (great_expectations alone takes ~5 s with bytecode, ~13 s without).
 PRELOAD = ["pipelines.definitions", "pipelines.ingest", "quality", "quality.validate", "catalog.local",
-           "great_expectations", "duckdb", "pyarrow.parquet", "polars"]
+           "great_expectations", "duckdb", "pyarrow.parquet", "polars", "pipelines.preload"]
 MIN_PER_STEP = 25        # below this a step's start-up (fork + loading the definitions) outweighs the work
 TARGET_STEPS = 8         # 4 steps per core on 2 cores: enough to balance uneven datasets
 
@@ -82,8 +82,28 @@ def defs() -> dg.Definitions:
     """Read at load time (not import time): OPENDATA_DATASETS, OPENDATA_HOME, OPENDATA_CKAN_URL,
     OPENDATA_DATASETS_PER_STEP, OPENDATA_CELERY_BROKER."""
     datasets = Path(os.environ.get("OPENDATA_DATASETS") or DEFAULT_DATASETS)
-    return build_definitions(datasets, resolve_home(), catalog_from_env(), per_step_from_env(),
-                             celery_broker=os.environ.get(CELERY_ENV) or None)
+    # Dagster calls this twice when it loads a code location (once to find the targets, once to reconstruct
+    # the repository): at 1,000 datasets each build is seconds, so a process builds them once per input.
+    key = (str(datasets.resolve()), str(resolve_home()), *(os.environ.get(k) for k in (
+        "OPENDATA_CKAN_URL", "OPENDATA_CKAN_API_KEY", "OPENDATA_SITE_URL", "OPENDATA_DATASETS_PER_STEP",
+        CELERY_ENV)), _declarations_stamp(datasets))
+    if _BUILT.get("key") != key:
+        _BUILT.update(key=key, defs=build_definitions(datasets, resolve_home(), catalog_from_env(),
+                                                      per_step_from_env(),
+                                                      celery_broker=os.environ.get(CELERY_ENV) or None))
+    return _BUILT["defs"]
+
+
+_BUILT: dict = {}
+
+
+def _declarations_stamp(datasets: Path) -> tuple:
+    """Names, sizes and modification times of the declaration files: a changed declaration rebuilds."""
+    out = []
+    for path in sorted(datasets.rglob("*.y*ml")):
+        st = path.stat()
+        out.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def ingest_job():

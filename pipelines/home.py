@@ -35,6 +35,18 @@ storage:
 """
 
 
+# SQLite (the default): Dagster's own per-run event-log files, written through pipelines.dagster_storage
+# (pooled connections, synchronous=NORMAL, one transaction per event or batch). Relative base_dir: the home moves.
+SQLITE_EVENT_LOG = """
+event_log_storage:
+  module: pipelines.dagster_storage
+  class: FastSqliteEventLogStorage
+  config:
+    base_dir: history/runs
+"""
+BATCH_ENV = "DAGSTER_EVENT_BATCH_SIZE"
+
+
 def ensure_dagster_home(home: Path) -> Path:
     """Create ``home/dagster`` holding the repo's ``dagster.yaml`` and return it (the value for DAGSTER_HOME).
 
@@ -44,8 +56,10 @@ def ensure_dagster_home(home: Path) -> Path:
     dagster_home.mkdir(parents=True, exist_ok=True)
     target = dagster_home / "dagster.yaml"
     src = (REPO_ROOT / "dagster.yaml").read_text("utf-8")
-    if os.environ.get(PG_URL_ENV):
-        src += PG_STORAGE
+    src += PG_STORAGE if os.environ.get(PG_URL_ENV) else SQLITE_EVENT_LOG
+    # Dagster writes the planned events of a run (and partitioned steps' events) through store_event_batch
+    # only when this is > 0: one transaction for a run's thousands of *_PLANNED events.
+    os.environ.setdefault(BATCH_ENV, "1000")
     if not target.exists() or target.read_text("utf-8") != src:
         atomic_write_text(target, src)
     return dagster_home

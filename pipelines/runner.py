@@ -186,8 +186,8 @@ def changed_datasets(p: Plan, instance: dg.DagsterInstance, home: Path, ids: lis
     """Datasets to run: the source's sha256 (fetched as the source asset would) differs from the data version
     Dagster last recorded for it, or its table/release is behind. Sources that cannot be fetched are run too,
     so that the failure is recorded by Dagster and reported with its reason."""
-    from pipelines.assets import peek_source
     from pipelines.resources import Home
+    from pipelines.sources import one_transaction
 
     res = Home(path=str(home), datasets=str(p.decls.root))
     latest = _latest(instance, [dataset_keys(i)[0] for i in ids])
@@ -195,18 +195,25 @@ def changed_datasets(p: Plan, instance: dg.DagsterInstance, home: Path, ids: lis
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), disable=not progress, transient=True) as bar:
         task = bar.add_task(f"Checking {len(ids)} source(s)", total=len(ids))
-        for ds_id in ids:
-            try:
-                sha = peek_source(p.decls.datasets[ds_id], p.decls, res)
-            except Exception:   # noqa: BLE001 - the run reports it
-                sha = None
-            ev = latest.get(dataset_keys(ds_id)[0])
-            if sha is None or ev is None or (ev.asset_materialization.tags or {}).get("dagster/data_version") != sha:
-                changed.append(ds_id)
-            bar.advance(task)
+        with one_transaction(home):          # the fetch records of all sources: one commit, not one each
+            _peek_all(p, res, ids, latest, changed, bar, task)
     rest = [i for i in ids if i not in set(changed)]
     todo = set(changed) | set(stale_datasets(instance, p.defs, rest, home))
     return [i for i in ids if i in todo], {}
+
+
+def _peek_all(p: Plan, res, ids: list[str], latest: dict, changed: list[str], bar: Progress, task) -> None:
+    from pipelines.assets import peek_source
+
+    for ds_id in ids:
+        try:
+            sha = peek_source(p.decls.datasets[ds_id], p.decls, res)
+        except Exception:   # noqa: BLE001 - the run reports it
+            sha = None
+        ev = latest.get(dataset_keys(ds_id)[0])
+        if sha is None or ev is None or (ev.asset_materialization.tags or {}).get("dagster/data_version") != sha:
+            changed.append(ds_id)
+        bar.advance(task)
 
 
 def _latest(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict:

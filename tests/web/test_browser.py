@@ -15,19 +15,9 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 
-from tests.web.browser import ARGS, CHROMIUM, TILES, Shots, assert_accessible, needs_chromium
+from tests.web.browser import TILES, Shots, assert_accessible, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 
-from catalog.app import create_app
 from catalog.local import LocalCatalog
 from catalog.store import close_store, users
-from tests.servers import free_port
-from tests.web.browser import ARGS, AXE, CHROMIUM, TILES, Shots, needs_chromium
+from tests.servers import catalog_server, free_port
+from tests.web.browser import axe_all, TILES, Shots, needs_chromium
 from tests.web.seed import _publish
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -48,34 +44,11 @@ def site(tmp_path_factory):
     api.call_action("organization_create", {"name": "t131083", "title": "江東区", "description": "Koto City"})
     _publish(api, home, NAME, "t131083", FACILITIES, "v1", title="公共施設一覧", notes="江東区の公共施設",
              groups=[], tags=["施設"], formats=("CSV", "Parquet", "GeoJSON"), extras=[{"key": "title_en", "value": "Facilities"}])
-    app = create_app(home, url)
-    config = uvicorn.Config(app, host="127.0.0.1", port=int(url.rsplit(":", 1)[1]), log_level="warning",
-                            access_log=False)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        try:
-            httpx.get(f"{url}/api/3", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    pkg = httpx.get(f"{url}/api/3/action/package_show", params={"id": NAME}).json()["result"]
-    csv_id = next(r["id"] for r in pkg["resources"] if r["format"] == "CSV")
-    yield {"url": url, "resource": f"/dataset/{NAME}/resource/{csv_id}"}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with catalog_server(home, url):
+        pkg = httpx.get(f"{url}/api/3/action/package_show", params={"id": NAME}).json()["result"]
+        csv_id = next(r["id"] for r in pkg["resources"] if r["format"] == "CSV")
+        yield {"url": url, "resource": f"/dataset/{NAME}/resource/{csv_id}"}
     close_store(home)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _context(browser, site, width=1280, height=900, js=True):
@@ -97,14 +70,6 @@ def page(browser, site):
 @pytest.fixture
 def shot(request):
     return Shots(request.node.name)
-
-
-def axe_all(page) -> list[dict]:
-    """Every axe-core violation of the page, whatever its impact."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text("utf-8") + "\n;undefined")
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result]
 
 
 def _column(page, name: str) -> list[str]:

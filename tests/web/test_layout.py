@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.browser import ARGS, CHROMIUM, TILES, Shots, axe_all, needs_chromium
+from tests.web.browser import TILES, Shots, axe_all, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -16,16 +16,6 @@ PAGES = {  # page type -> path (Japanese; English under /en)
     "quality": "/dataset/tachikawa-public-toilets/quality", "login": "/user/login", "error": "/dataset/no-such-dataset",
 }
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _context(browser, server, width: str):

@@ -9,34 +9,16 @@ import pytest
 
 from tests.pipelines.conftest import GOOD_ROWS, HEADER
 from tests.servers import catalog_server
-from tests.web.browser import AXE, ARGS, CHROMIUM, Shots, needs_chromium
+from tests.web.browser import axe_all, Shots, needs_chromium
 from tests.web.test_steward import ws  # noqa: F401 - the module's workspace fixture (ingested once)
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-
-
-def axe_all(page) -> list[dict]:
-    """Every axe-core violation, whatever its impact."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text("utf-8") + "\n;undefined")
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]} for v in result]
 
 
 @pytest.fixture(scope="module")
 def site(ws):  # noqa: F811
     with catalog_server(ws.home) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, site, width: int):

@@ -23,9 +23,28 @@ SETTLE_SECONDS = 5.0
 INBOX_TAG = "opendata/inbox"   # a file whose size/mtime changed within this window is still being copied
 
 
+# Schedules and the sensor launch subsets of Dagster's implicit asset job (the one the UI's "Materialize" uses).
+# A schedule or sensor with its own ``target`` selection makes Dagster build and resolve one more asset job per
+# schedule when it loads the code location: about 0.7 s each at 1,000 datasets, for no gain.
+ASSET_JOB = "__ASSET_JOB"
+
+
+def dataset_keys_of(ids: list[str]) -> list[dg.AssetKey]:
+    return [dg.AssetKey([i, part]) for i in ids for part in ("source", "table", "release")]
+
+
 def dataset_selection(ids: list[str]) -> dg.AssetSelection:
-    keys = [dg.AssetKey([i, part]) for i in ids for part in ("source", "table", "release")]
+    keys = dataset_keys_of(ids)
     return dg.AssetSelection.assets(*keys) | dg.AssetSelection.checks_for_assets(*keys)
+
+
+def dataset_run_request(ids: list[str], **kwargs) -> dg.RunRequest:
+    """A run of these datasets' source -> table (+ its quality gate) -> release."""
+    from pipelines.assets import GATE_CHECK
+
+    return dg.RunRequest(asset_selection=dataset_keys_of(ids),
+                         asset_check_keys=[dg.AssetCheckKey(dg.AssetKey([i, "table"]), GATE_CHECK) for i in ids],
+                         **kwargs)
 
 
 def build_schedules(decls: Declarations) -> list[dg.ScheduleDefinition]:
@@ -35,23 +54,29 @@ def build_schedules(decls: Declarations) -> list[dg.ScheduleDefinition]:
         if ids:
             schedules.append(dg.ScheduleDefinition(
                 name=f"ingest_{freq.value}", cron_schedule=cron, execution_timezone="Asia/Tokyo",
-                target=dataset_selection(ids), description=f"Ingest the {len(ids)} {freq.value} datasets"))
+                job_name=ASSET_JOB, execution_fn=_scheduled(ids),
+                description=f"Ingest the {len(ids)} {freq.value} datasets"))
     return schedules
+
+
+def _scheduled(ids: list[str]):
+    def run(context: dg.ScheduleEvaluationContext):
+        return dataset_run_request(ids)
+    return run
 
 
 def build_inbox_sensor(decls: Declarations, home: Path) -> dg.SensorDefinition:
     inbox = home / "inbox"
 
-    @dg.sensor(name="inbox", minimum_interval_seconds=30, target=dg.AssetSelection.all(),
+    @dg.sensor(name="inbox", minimum_interval_seconds=30, job_name=ASSET_JOB,
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="A file dropped into OPENDATA_HOME/inbox/<dataset-id>/ becomes that dataset's next "
                            "source version: it is ingested, validated and (if the quality gate passes) released.")
     def inbox_sensor(context: dg.SensorEvaluationContext):
         """A file dropped into OPENDATA_HOME/inbox/<dataset-id>/ becomes that dataset's next source version."""
         for ds_id, path in settled_inbox_files(inbox, set(decls.datasets)):
-            yield dg.RunRequest(run_key=f"{ds_id}:{path.name}:{path.stat().st_mtime_ns}",
-                                asset_selection=[dg.AssetKey([ds_id, p]) for p in ("source", "table", "release")],
-                                tags={INBOX_TAG: str(path)})
+            yield dataset_run_request([ds_id], run_key=f"{ds_id}:{path.name}:{path.stat().st_mtime_ns}",
+                                      tags={INBOX_TAG: str(path)})
 
     return inbox_sensor
 

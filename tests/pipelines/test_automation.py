@@ -25,9 +25,20 @@ def test_schedules_are_grouped_by_frequency_in_tokyo_time(ws):
     assert schedules["ingest_yearly"].execution_timezone == "Asia/Tokyo"
     assert schedules["ingest_monthly"].cron_schedule == "0 5 1 * *"
     defs = build_definitions(ws.datasets, ws.home)
-    job = defs.resolve_job_def(defs.get_schedule_def("ingest_yearly").job_name)
-    selected = {k.to_user_string() for k in job.asset_layer.asset_graph.executable_asset_keys}
-    assert selected == {f"koto-{x}/{p}" for x in "ab" for p in ("source", "table", "release")}
+    schedule = defs.get_schedule_def("ingest_yearly")
+    assert schedule.job_name == defs.get_implicit_global_asset_job_def().name   # no extra job to resolve
+    with dg.build_schedule_context(instance=dg.DagsterInstance.ephemeral()) as ctx:
+        data = schedule.evaluate_tick(ctx)
+    [request] = data.run_requests
+    assert {k.to_user_string() for k in request.asset_selection} == {
+        f"koto-{x}/{p}" for x in "ab" for p in ("source", "table", "release")}
+    assert {(k.asset_key.to_user_string(), k.name) for k in request.asset_check_keys} == {
+        ("koto-a/table", "quality_gate"), ("koto-b/table", "quality_gate")}
+    # the run it asks for: exactly these datasets' assets and gates, out of the implicit asset job
+    job = defs.get_implicit_global_asset_job_def().get_subset(asset_selection=set(request.asset_selection),
+                                                                asset_check_selection=set(request.asset_check_keys))
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == {
+        f"koto-{x}/{p}" for x in "ab" for p in ("source", "table", "release")}
 
 
 def test_half_copied_files_are_not_picked_up(tmp_path):

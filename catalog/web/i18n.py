@@ -96,6 +96,8 @@ _WORDS: dict[str, tuple[str, str]] = {
                              "Rates by publisher cannot be filtered by category (only by publisher type)."),
     "status_published": ("公開済み", "Published"), "status_invalid": ("要修正", "Invalid"),
     "status_stale": ("更新期限切れ", "Stale"), "status_missing": ("未公開", "Missing"),
+    "status_none": ("対象外", "Not expected"),
+    "matrix_empty": ("この条件で期待されるデータはありません。", "No dataset is expected under these filters."),
     "not_found": ("ページが見つかりません", "Page not found"), "forbidden": ("閲覧権限がありません", "Not allowed"),
     "forbidden_help": ("このデータセットは庁内限定です。権限のあるユーザーでログインしてください。",
                        "This dataset is internal. Sign in as a user with a role in its organization."),

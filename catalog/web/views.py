@@ -62,7 +62,7 @@ def page_json(builder: Builder):
 
 
 def dashboard_svgs(result: dashboard.DashboardPage, lang: str) -> dict:
-    return {"svgs": {c.id: charts.svg(c, lang, highlight=result.category) for c in result.charts},
+    return {"svgs": {c.id: charts.svg(c, lang, highlight=result.category) for c in result.charts if c.id != "matrix"},
             "legend": charts.legend(lang)}
 
 

@@ -128,3 +128,27 @@ print(json.dumps({"types": types, "ran": ran}))
     wanted = sorted(e["type"] for e in saved["expectations"])
     assert sorted(ours["types"]) == wanted and len(ours["ran"]) == len(wanted)
     assert len(plain["types"]) < len(wanted)  # what the module is for
+
+
+def test_recording_a_version_renders_only_its_pages(tmp_path, toilet_report, monkeypatch):
+    """``record`` (called once per ingested version) renders that version's two pages without listing the GX
+    project's other suites and results: GX's own incremental build walks them all, which made recording 1,000
+    versions quadratic (0.34 s → 0.40 s a version after 60 here; flat at 0.09 s without the walk)."""
+    from great_expectations.data_context.store.store import Store
+
+    from quality.data_docs import SITE, record
+
+    root = tmp_path / "reports"
+    first = save_report(toilet_report, root / "koto-toilets" / "v1.json")
+    pages = record(first, root)
+    listed = []
+    monkeypatch.setattr(Store, "list_keys", lambda self, *a, **k: listed.append(type(self).__name__) or [])
+    second = save_report(toilet_report, root / "kita-toilets" / "v2.json")
+    again = record(second, root)
+    assert listed == []                                                      # no walk of the project
+    site = root / SITE
+    for found, name in ((pages, "koto-toilets__v1"), (again, "kita-toilets__v2")):
+        assert found["suite"] == f"expectations/{name}.html"
+        html = (site / found["validation"]).read_text("utf-8")
+        assert name in html and "緯度" in html                               # the version's own page, its columns
+    assert (site / "static" / "styles").is_dir()                             # GX's static files, copied once

@@ -1,4 +1,5 @@
-"""Dashboard and organization pages: every number equals ``publication_rate_show``; charts are server-side SVG."""
+"""Dashboard and organization pages: every number equals ``publication_rate_show``; charts are server-side SVG
+(the matrix an HTML grid)."""
 from __future__ import annotations
 
 import csv
@@ -43,6 +44,27 @@ def test_matrix_statuses(client):
     assert published_cells == missing["t131083"]
 
 
+def test_matrix_is_drawn_as_a_grid_of_the_same_cells(client):
+    """The page shows the matrix as publishers x standards: every cell of the chart's rows, in its place."""
+    import re
+
+    cells = {(r["name"], r["standard_name"]): r["status_label"]
+             for r in _chart(client.get("/dashboard.json").json(), "matrix")["rows"]}
+    html = client.get("/dashboard").text
+    grid = html.split('<table class="matrix-grid" data-chart="matrix">')[1].split("</table>")[0]
+    head, body = grid.split("</thead>")
+    standards = re.findall(r'<th scope="col" class="v">([^<]+)</th>', head)
+    assert standards and len(standards) == len({s for _, s in cells})
+    shown = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
+        name = re.search(r'<th scope="row"><a href="/organization/t\d+">([^<]+)</a>', row).group(1)
+        tds = re.findall(r'<td class="st-(\w+)">([^<]*)</td>', row)
+        assert len(tds) == len(standards)
+        shown.update({(name, s): label for s, (status, label) in zip(standards, tds) if status != "none"})
+    assert shown == cells
+    assert "<svg" not in html.split('id="chart-matrix"')[1].split("</section>")[0]      # no picture of it
+
+
 def test_filters_by_publisher_type_and_category(client):
     wards = client.get("/dashboard.json", params={"type": "区"}).json()
     assert {r["id"] for r in _chart(wards, "by_publisher")["rows"]} == {"t131083", "t131172"}
@@ -67,8 +89,9 @@ def test_filters_by_publisher_type_and_category(client):
 
 def test_charts_are_svg_with_tables_and_csv(client):
     html = client.get("/dashboard").text
-    assert html.count('<figure role="img"') == 6 and html.count("<svg") == 7        # six charts + the map's legend
-    assert html.count("<table data-chart=") == 6
+    # five charts as SVG + the map's legend; the matrix is a grid (a table); every chart has its table
+    assert html.count('<figure role="img"') == 5 and html.count("<svg") == 6
+    assert html.count("<table data-chart=") == 5 and html.count('<table class="matrix-grid" data-chart="matrix">') == 1
     data = client.get("/en/dashboard.json").json()
     chart = _chart(data, "by_publisher")
     assert chart["title"] == "Publication rate by publisher" and chart["rows"][0]["name"] == "Bureau of General Affairs"

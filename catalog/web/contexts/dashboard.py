@@ -58,6 +58,7 @@ class DashboardPage:
     kpis: list[Kpi]
     missing: list[dict]                   # {id, name, url, fraction, items: [{key, title}]}
     charts: list[Chart]
+    grid: dict                            # the matrix as publishers x standards: {standards, rows}
 
 
 def fraction(num: int | None, den: int | None) -> str:
@@ -149,7 +150,21 @@ def _build(req: PageRequest) -> DashboardPage:
                   "url": req.url(f"/organization/{r['scope_id']}"),
                   "items": sorted({(m["key"] or "", m["title"]) for m in r.get("missing") or []})}
                  for r in by_publisher if r.get("missing")],
-        charts=charts)
+        charts=charts, grid=matrix_grid(req, charts[CHARTS.index("matrix")].rows))
+
+
+def matrix_grid(req: PageRequest, cells: list[dict]) -> dict:
+    """The matrix chart drawn as a table: one row per publisher, one column per standard, each cell its status
+    (a word, and a colour by class). An HTML grid, not an SVG: ~1,300 cells as a picture plus the same again as a
+    long table made the unfiltered page 594 KB, and the grid is its own table."""
+    standards = sorted({(c["standard"], c["standard_name"]) for c in cells}, key=lambda s: s[0])
+    column = {key: i for i, (key, _) in enumerate(standards)}
+    rows: dict[str, dict] = {}
+    for c in cells:
+        row = rows.setdefault(c["id"], {"id": c["id"], "name": c["name"], "url": req.url(f"/organization/{c['id']}"),
+                                        "cells": [None] * len(standards)})
+        row["cells"][column[c["standard"]]] = {"status": c["status"], "label": c["status_label"]}
+    return {"standards": [{"key": k, "name": n} for k, n in standards], "rows": list(rows.values())}
 
 
 _FILTER_WORD = {"type": "publisher_type", "category": "category", "publisher": "filter_publisher"}

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import release as release_mod
-from pipelines.automation import INBOX_TAG
+from pipelines.automation import GATE_CHECK, INBOX_TAG
 from pipelines.declarations import Dataset, Declarations, FileSource
 from pipelines.home import relative_to_home
 from pipelines.resources import CatalogTarget, Home
@@ -116,7 +116,6 @@ def _check_description(family: str) -> str:
 
 
 CHECK_DESCRIPTIONS = {family: _check_description(family) for family in FAMILIES}
-GATE_CHECK = "quality_gate"
 GATE_DESCRIPTION = ("The quality gate: every finding family's rules run on the table; its metadata gives each "
                     "family's result (passed, errors, warnings, first findings). "
                     + " ".join(CHECK_DESCRIPTIONS[f] for f in FAMILIES))

@@ -29,6 +29,9 @@ INBOX_TAG = "opendata/inbox"   # a file whose size/mtime changed within this win
 ASSET_JOB = "__ASSET_JOB"
 
 
+GATE_CHECK = "quality_gate"  # the blocking check on every <id>/table
+
+
 def dataset_keys_of(ids: list[str]) -> list[dg.AssetKey]:
     return [dg.AssetKey([i, part]) for i in ids for part in ("source", "table", "release")]
 
@@ -40,8 +43,6 @@ def dataset_selection(ids: list[str]) -> dg.AssetSelection:
 
 def dataset_run_request(ids: list[str], **kwargs) -> dg.RunRequest:
     """A run of these datasets' source -> table (+ its quality gate) -> release."""
-    from pipelines.assets import GATE_CHECK
-
     return dg.RunRequest(asset_selection=dataset_keys_of(ids),
                          asset_check_keys=[dg.AssetCheckKey(dg.AssetKey([i, "table"]), GATE_CHECK) for i in ids],
                          **kwargs)

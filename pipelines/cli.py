@@ -114,7 +114,7 @@ def cmd_ingest(args) -> int:
             summary = ingest_inbox(args.datasets_dir or DEFAULT_DATASETS, resolve_home(), catalog_from_env())
         else:
             summary = ingest(args.datasets_dir or DEFAULT_DATASETS, resolve_home(), args.datasets or None,
-                             catalog_from_env())
+                             catalog_from_env(), prefork=True)
     except DeclarationError as e:
         console.print(f"[red]宣言エラー / declaration error:[/] {e}")
         return 2
@@ -125,16 +125,28 @@ def cmd_ingest(args) -> int:
     return 0 if summary.ok else 1
 
 
+SUMMARY_ROWS = 50     # above this many datasets the summary table leaves out the unchanged ones (counted below it)
+
+
 def _print_summary(summary) -> None:
     icons = {"published": "[green]公開 published[/]", "unchanged": "[cyan]変更なし unchanged[/]",
              "blocked": "[yellow]差止 blocked[/]", "failed": "[red]失敗 failed[/]"}
     t = Table(title=f"取込結果 / ingest summary ({summary.seconds:.1f} s)")
     for col in ("dataset", "status", "rows", "errors", "warnings", "version", "reason"):
         t.add_column(col, overflow="fold")
+    # a big run lists what happened, not the hundreds of datasets that stayed as they were
+    quiet = len(summary.outcomes) > SUMMARY_ROWS
+    unchanged = [o for o in summary.outcomes if o.status == "unchanged"]
     for o in summary.outcomes:
-        t.add_row(o.id, icons[o.status], str(o.rows if o.rows is not None else "-"), str(o.errors),
-                  str(o.warnings), o.version or "-", o.reason)
-    out.print(t)
+        if not (quiet and o.status == "unchanged"):
+            t.add_row(o.id, icons[o.status], str(o.rows if o.rows is not None else "-"), str(o.errors),
+                      str(o.warnings), o.version or "-", o.reason)
+    if t.rows:
+        out.print(t)
+    counts = {s: sum(1 for o in summary.outcomes if o.status == s) for s in icons}
+    out.print(" · ".join(f"{icons[s]} {n:,}" for s, n in counts.items() if n)
+              + (f"  (変更なしの{len(unchanged):,}件は省略 / {len(unchanged):,} unchanged not listed)"
+                 if quiet and unchanged else "") + f"  [{summary.seconds:.1f} s]")
     out.print(f"Dagster runs: {', '.join(summary.run_ids)}")
 
 

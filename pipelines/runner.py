@@ -120,14 +120,20 @@ def plan(datasets_dir: Path, home: Path, catalog: CatalogTarget | None, per_step
 
 
 def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog: CatalogTarget | None = None,
-           progress: bool = True, per_step: int | None = None) -> IngestSummary:
-    """Materialize source -> table (+ checks) -> release for the datasets, then the global assets."""
+           progress: bool = True, per_step: int | None = None, prefork: bool = False) -> IngestSummary:
+    """Materialize source -> table (+ checks) -> release for the datasets, then the global assets.
+
+    ``prefork`` (the ``opendata ingest`` command: one ingest per process) starts the step processes' forkserver
+    before the change check, so its imports and definitions are ready by the time a run needs them, and runs
+    even a single step there. Library callers (tests, the UI's processes) keep one step in-process."""
     started = time.perf_counter()
     p = plan(datasets_dir, home, catalog, per_step)
     ids = ids or sorted(p.decls.datasets)
     unknown = sorted(set(ids) - set(p.decls.datasets))
     if unknown:
         raise SystemExit(f"unknown dataset(s): {', '.join(unknown)} (declared: {', '.join(sorted(p.decls.datasets))})")
+    multiprocess = os.environ.get(EXECUTOR_ENV) != "in_process" and not os.environ.get(CELERY_ENV)
+    warm = prefork and multiprocess and FORKSERVER.start(p.env)
     instance = instance_for(home)
     summary = IngestSummary()
     before = {i: (read_json(home / "std" / i / "released.json", {}) or {}).get("version") for i in ids}
@@ -135,11 +141,13 @@ def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog
     todo, failures = changed_datasets(p, instance, home, ids, progress)
     if todo:
         keys = sorted(dataset_selection(todo).resolve(p.defs.resolve_asset_graph()))
-        parallel = len({p.step_of[i] for i in todo}) > 1 and os.environ.get(EXECUTOR_ENV) != "in_process"
+        parallel = (len({p.step_of[i] for i in todo}) > 1 or warm) and os.environ.get(EXECUTOR_ENV) != "in_process"
         run_id, more = _run(p, instance, keys, f"Ingesting {len(todo)} dataset(s)", progress, len(todo),
                             parallel=parallel)
         summary.run_ids.append(run_id)
         failures.update(more)
+    elif warm:
+        FORKSERVER.discard()                  # nothing to run: do not wait for its imports to finish
     _finish(summary, p, instance, home, ids, before, failures, bool(todo), progress)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -262,6 +270,8 @@ def _run(p: Plan, instance: dg.DagsterInstance, keys: list[dg.AssetKey], label: 
     def target():
         try:
             if parallel:
+                if not os.environ.get(CELERY_ENV):
+                    FORKSERVER.start(p.env)   # step processes inherit the forkserver's environment: this run's
                 with _environ(p.env):
                     holder["result"] = dg.execute_job(ingest_job(), instance=instance,
                                                       asset_selection=keys, run_config=QUIET, tags=tags)
@@ -303,6 +313,54 @@ def _failures(result, p: Plan) -> dict[str, str]:
         else:
             failures.update({i: _failure_text(ev) for i, s in p.step_of.items() if s == ev.step_key and i in selected})
     return failures
+
+
+class Forkserver:
+    """The forkserver the multiprocess executor forks its step processes from (``PRELOAD`` imported once).
+
+    Python keeps one per process and starts it on first use; its children inherit *its* environment. So it is
+    started here, in the run's environment (``OPENDATA_HOME``, ``OPENDATA_DATASETS``, ...), and restarted when a
+    later run in the same process has another one: two runs over different homes must not share step processes
+    that read the first home."""
+
+    def __init__(self):
+        self.env: tuple | None = None
+
+    def start(self, env: dict[str, str]) -> bool:
+        import multiprocessing
+        from multiprocessing import forkserver
+
+        from pipelines.definitions import PRELOAD
+
+        key = tuple(sorted(env.items()))
+        server = forkserver._forkserver
+        if self.env is not None and self.env != key and getattr(server, "_forkserver_pid", None):
+            self.discard()
+        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+        with _environ(env):
+            server.ensure_running()   # returns at once: the server imports PRELOAD while this process goes on
+        self.env = key
+        return True
+
+    def discard(self) -> None:
+        """Stop it without waiting (it may be busy importing, and would only notice its parent later)."""
+        import signal
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver
+        pid = getattr(server, "_forkserver_pid", None)
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            with contextlib.suppress(OSError):
+                os.close(server._forkserver_alive_fd)
+            server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+        self.env = None
+
+
+FORKSERVER = Forkserver()
 
 
 @contextlib.contextmanager

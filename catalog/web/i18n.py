@@ -97,6 +97,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "status_published": ("公開済み", "Published"), "status_invalid": ("要修正", "Invalid"),
     "status_stale": ("更新期限切れ", "Stale"), "status_missing": ("未公開", "Missing"),
     "status_none": ("対象外", "Not expected"),
+    "matrix_scroll": ("{title}の表（横にスクロールできます）", "{title} as a table (scrolls sideways)"),
     "matrix_empty": ("この条件で期待されるデータはありません。", "No dataset is expected under these filters."),
     "not_found": ("ページが見つかりません", "Page not found"), "forbidden": ("閲覧権限がありません", "Not allowed"),
     "forbidden_help": ("このデータセットは庁内限定です。権限のあるユーザーでログインしてください。",

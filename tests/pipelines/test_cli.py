@@ -76,3 +76,29 @@ def test_ingest_and_metrics_commands(ws):
     assert "scope_id" in csv.splitlines()[0].split(",") and "t131083" in csv
     nothing = opendata("ingest", home=ws.home)
     assert nothing.returncode == 2
+
+
+def test_a_big_ingest_summary_lists_what_happened_and_counts_the_rest(monkeypatch):
+    """At 1,000 datasets a row per unchanged dataset is noise: the table keeps the published, blocked and failed
+    ones, and one line counts every status (the unchanged ones included)."""
+    from rich.console import Console
+
+    from pipelines import cli
+    from pipelines.runner import DatasetOutcome, IngestSummary
+
+    outcomes = [DatasetOutcome(id=f"ds-{i:04d}", status="unchanged", version="v", rows=3) for i in range(60)]
+    outcomes[7] = DatasetOutcome(id="ds-new", status="published", version="v2", rows=4)
+    outcomes[9] = DatasetOutcome(id="ds-bad", status="blocked", version="v3", rows=4, errors=2, reason="品質エラー")
+    console = Console(record=True, width=200)
+    monkeypatch.setattr(cli, "out", console)
+    cli._print_summary(IngestSummary(outcomes=outcomes, run_ids=["r1"], seconds=1.5))
+    text = console.export_text()
+    assert "ds-new" in text and "ds-bad" in text and "品質エラー" in text
+    assert "ds-0000" not in text and "ds-0059" not in text
+    assert "公開 published 1" in text and "差止 blocked 1" in text and "変更なし unchanged 58" in text
+    assert "58 unchanged not listed" in text
+    small = Console(record=True, width=200)                    # a few datasets: every one listed
+    monkeypatch.setattr(cli, "out", small)
+    cli._print_summary(IngestSummary(outcomes=outcomes[:5], run_ids=[], seconds=0.2))
+    listed = small.export_text()
+    assert all(f"ds-{i:04d}" in listed for i in range(5)), listed

@@ -93,24 +93,30 @@ class SlidingWindow:
         self._events: OrderedDict[str, deque] = OrderedDict()
         self._lock = threading.Lock()
 
-    def hit(self, key: str, now: float | None = None) -> float:
-        """Record an event for ``key``: 0 when allowed, else the seconds until the next one would be."""
+    def wait(self, key: str, now: float | None = None) -> float:
+        """0 when another event for ``key`` is allowed now, else the seconds until one would be (records nothing)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            events = self._events.get(key)
+            while events and events[0] <= now - self.seconds:
+                events.popleft()
+            if events and len(events) >= self.limit:
+                return max(events[0] + self.seconds - now, 0.001)
+            return 0.0
+
+    def hit(self, key: str, now: float | None = None) -> None:
+        """Record an event for ``key``."""
         now = time.monotonic() if now is None else now
         with self._lock:
             events = self._events.pop(key, None) or deque()
-            while events and events[0] <= now - self.seconds:
-                events.popleft()
+            events.append(now)
             self._events[key] = events
             while len(self._events) > self.max_keys:
                 self._events.popitem(last=False)
-            if len(events) >= self.limit:
-                return max(events[0] + self.seconds - now, 0.001)
-            events.append(now)
-            return 0.0
 
 
 class LoginLimits:
-    """The per-address and per-user windows of one app."""
+    """The per-address and per-user windows of failed sign-ins of one app."""
 
     def __init__(self):
         self.by_address = SlidingWindow(*LOGIN_PER_ADDRESS)
@@ -118,8 +124,13 @@ class LoginLimits:
 
     def wait(self, address: str, user: str) -> int:
         """0 when this attempt may go on, else the whole seconds to put in ``Retry-After``."""
-        wait = max(self.by_address.hit(address), self.by_user.hit(user.strip().lower()))
+        wait = max(self.by_address.wait(address), self.by_user.wait(user.strip().lower()))
         return int(wait + 0.999) if wait else 0
+
+    def failed(self, address: str, user: str) -> None:
+        """Only failed attempts count: a steward signing in many times a minute is not guessing tokens."""
+        self.by_address.hit(address)
+        self.by_user.hit(user.strip().lower())
 
 
 _LIMITS_LOCK = threading.Lock()

@@ -93,7 +93,8 @@ async def login(request: Request) -> Response:
         if not security.csrf_ok(request, form):
             return render.error(request, 403, as_json=False, user=None, message=i18n.t(lang, "csrf_failed"))
         name = str(form.get("username", ""))
-        wait = security.login_limits(request.app).wait(request.client.host if request.client else "", name)
+        address, limits = (request.client.host if request.client else ""), security.login_limits(request.app)
+        wait = limits.wait(address, name)
         if wait:
             response = render.error(request, 429, as_json=False, user=None, message=i18n.t(lang, "too_many_logins"))
             response.headers["Retry-After"] = str(wait)
@@ -101,6 +102,7 @@ async def login(request: Request) -> Response:
         user = await run_in_threadpool(session.sign_in, request, name, str(form.get("token", "")))
         if user is not None:
             return RedirectResponse(session.safe_next(str(form.get("next", "")), next_url), status_code=303)
+        limits.failed(address, name)
         failed = True
     context = session.web_context(request)
     result = {"next": next_url, "failed": failed}

@@ -102,9 +102,23 @@ def test_login_is_rate_limited_per_address_and_per_user(home):
         r = client.post("/user/login", data={"username": "steward", "token": "x", **form})
         assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60
         codes = [client.post("/user/login", data={"username": f"u{i}", "token": "x", **form}).status_code
-                 for i in range(10)]
-        assert codes[:8] == [400] * 8 and codes[8:] == [429, 429]  # 20 a minute from one address
+                 for i in range(12)]
+        # 20 failures a minute from one address (the 10 above were the first); refused attempts do not count
+        assert codes[:10] == [400] * 10 and codes[10:] == [429, 429]
         assert "試行が多すぎます" in r.text
+
+
+def test_only_failed_sign_ins_count_against_the_limit(home):
+    token = users.create_token(home, "steward", "web")
+    with _client(home) as client:
+        codes = [_sign_in(client, "steward", token).status_code for _ in range(30)]
+        assert codes == [303] * 30      # one steward signing in again and again is not guessing
+        form = _csrf(client)
+        codes = [client.post("/user/login", data={"username": "steward", "token": "guess", **form}).status_code
+                 for _ in range(11)]
+        assert codes == [400] * 10 + [429]
+        r = client.post("/user/login", data={"username": "steward", "token": token, **form}, follow_redirects=False)
+        assert r.status_code == 429     # while locked, even the right token waits
 
 
 def test_jsonp_callback_must_be_a_name(home):

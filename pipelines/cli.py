@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -136,17 +137,16 @@ def _print_summary(summary) -> None:
         t.add_column(col, overflow="fold")
     # a big run lists what happened, not the hundreds of datasets that stayed as they were
     quiet = len(summary.outcomes) > SUMMARY_ROWS
-    unchanged = [o for o in summary.outcomes if o.status == "unchanged"]
     for o in summary.outcomes:
         if not (quiet and o.status == "unchanged"):
             t.add_row(o.id, icons[o.status], str(o.rows if o.rows is not None else "-"), str(o.errors),
                       str(o.warnings), o.version or "-", o.reason)
     if t.rows:
         out.print(t)
-    counts = {s: sum(1 for o in summary.outcomes if o.status == s) for s in icons}
-    out.print(" · ".join(f"{icons[s]} {n:,}" for s, n in counts.items() if n)
-              + (f"  (変更なしの{len(unchanged):,}件は省略 / {len(unchanged):,} unchanged not listed)"
-                 if quiet and unchanged else "") + f"  [{summary.seconds:.1f} s]")
+    counts = Counter(o.status for o in summary.outcomes)
+    out.print(" · ".join(f"{icons[s]} {counts[s]:,}" for s in icons if counts[s])
+              + (f"  (変更なしの{counts['unchanged']:,}件は省略 / {counts['unchanged']:,} unchanged not listed)"
+                 if quiet and counts["unchanged"] else "") + f"  [{summary.seconds:.1f} s]")
     out.print(f"Dagster runs: {', '.join(summary.run_ids)}")
 
 

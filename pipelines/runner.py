@@ -110,7 +110,10 @@ def plan(datasets_dir: Path, home: Path, catalog: CatalogTarget | None, per_step
     defs = build_definitions(datasets_dir, home, catalog, per_step=per_step, decls=decls,
                              celery_broker=os.environ.get(CELERY_ENV) or None)
     step_of = {ds.id: f"datasets_{i:03d}" for i, chunk in enumerate(chunk_datasets(decls, per_step)) for ds in chunk}
-    env = {"OPENDATA_HOME": str(home), "OPENDATA_DATASETS": str(decls.root), "OPENDATA_DATASETS_PER_STEP": str(per_step),
+    # DAGSTER_HOME too: a step process rebuilds the instance from its config, where the event-log folder is
+    # relative to DAGSTER_HOME (a forkserver started without it would write step events under its cwd)
+    env = {"OPENDATA_HOME": str(home), "DAGSTER_HOME": str(ensure_dagster_home(home)),
+           "OPENDATA_DATASETS": str(decls.root), "OPENDATA_DATASETS_PER_STEP": str(per_step),
            "OPENDATA_SITE_URL": catalog.url}
     if os.environ.get(CELERY_ENV):
         env[CELERY_ENV] = os.environ[CELERY_ENV]
@@ -141,7 +144,7 @@ def ingest(datasets_dir: Path, home: Path, ids: list[str] | None = None, catalog
     todo, failures = changed_datasets(p, instance, home, ids, progress)
     if todo:
         keys = sorted(dataset_selection(todo).resolve(p.defs.resolve_asset_graph()))
-        parallel = (len({p.step_of[i] for i in todo}) > 1 or warm) and os.environ.get(EXECUTOR_ENV) != "in_process"
+        parallel = warm or (len({p.step_of[i] for i in todo}) > 1 and os.environ.get(EXECUTOR_ENV) != "in_process")
         run_id, more = _run(p, instance, keys, f"Ingesting {len(todo)} dataset(s)", progress, len(todo),
                             parallel=parallel)
         summary.run_ids.append(run_id)

@@ -14,9 +14,10 @@ from tests.pipelines.conftest import GOOD_ROWS, HEADER
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def opendata(*args: str, home: Path, check: bool = False) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OPENDATA_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env, capture_output=True,
+def opendata(*args: str, home: Path, check: bool = False, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {"OPENDATA_HOME": str(home),
+                                                                          "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600, check=check)
 
 
@@ -65,9 +66,16 @@ def test_token_create_prints_only_the_token(tmp_path):
 @pytest.mark.slow
 def test_ingest_and_metrics_commands(ws):
     ws.add("koto-toilets", HEADER + "".join(GOOD_ROWS))
-    res = opendata("ingest", "--all", "--datasets", str(ws.datasets), home=ws.home)
+    elsewhere = ws.home.parent / "cwd"
+    elsewhere.mkdir()
+    res = opendata("ingest", "--all", "--datasets", str(ws.datasets), home=ws.home, cwd=elsewhere)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "koto-toilets" in res.stdout and "published" in res.stdout
+    # the step processes (forked from the prestarted forkserver) wrote their events into the home's Dagster
+    # storage, not under the working folder: so the next ingest knows the dataset is released
+    assert not (elsewhere / "history").exists()
+    again = opendata("ingest", "--all", "--datasets", str(ws.datasets), home=ws.home, cwd=elsewhere)
+    assert again.returncode == 0 and "unchanged" in again.stdout and "published" not in again.stdout, again.stdout
     js = json.loads(opendata("metrics", "--datasets", str(ws.datasets), "--format", "json", home=ws.home,
                              check=True).stdout)
     koto = {r["measure"]: r for r in js if r["scope_id"] == "t131083"}
